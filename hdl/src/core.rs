@@ -1,0 +1,412 @@
+//! The SHA-256d mining core.
+
+use crate::constants::{BLOCK2_PADDING, DIGEST_PADDING, IV, K, SECOND_HASH_ROUNDS};
+use crate::reg::DataReg;
+use crate::slot::{Found, Slot, State8, Tail};
+use crate::transform::Transform;
+use crate::wiring::{WordFn, WordFnKind};
+use crate::word::Word;
+use rust_hdl::prelude::*;
+
+fn word(x: u32) -> Word {
+    Word(x)
+}
+
+/// The constant part of the first transform's entry slot: the padding
+/// words `W4..W15` of the header's second block. The rest comes from the job.
+fn first_init() -> Slot {
+    let p = BLOCK2_PADDING.map(word);
+    Slot {
+        w4: p[0],
+        w5: p[1],
+        w6: p[2],
+        w7: p[3],
+        w8: p[4],
+        w9: p[5],
+        w10: p[6],
+        w11: p[7],
+        w12: p[8],
+        w13: p[9],
+        w14: p[10],
+        w15: p[11],
+        ..Default::default()
+    }
+}
+
+/// The constant part of the second transform's entry slot: the IV as the
+/// starting state and the padding words `W8..W15` of a 32-byte message.
+fn second_init() -> Slot {
+    let iv = IV.map(word);
+    let p = DIGEST_PADDING.map(word);
+    Slot {
+        a: iv[0],
+        b: iv[1],
+        c: iv[2],
+        d: iv[3],
+        e: iv[4],
+        f: iv[5],
+        g: iv[6],
+        h: iv[7],
+        w8: p[0],
+        w9: p[1],
+        w10: p[2],
+        w11: p[3],
+        w12: p[4],
+        w13: p[5],
+        w14: p[6],
+        w15: p[7],
+        ..Default::default()
+    }
+}
+
+/// Unroll factors the core supports: round stages per transform.
+pub const SUPPORTED_UNROLLS: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
+
+/// Depth of the found-nonce FIFO, as log2 of its entries.
+pub const FOUND_FIFO_LOG2: usize = 4;
+
+/// The compare register between the second transform and the FIFO.
+#[derive(Clone, Copy, Debug, PartialEq, Default, LogicStruct)]
+pub struct Compare {
+    /// The nonce met the threshold.
+    pub hit: Bit,
+    /// The nonce, recovered from the issue counter and the latency.
+    pub nonce: Word,
+    /// The job it belongs to.
+    pub tag: Bits<8>,
+}
+
+/// Error for an unroll factor the core cannot be built with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsupportedUnroll(pub usize);
+
+impl std::fmt::Display for UnsupportedUnroll {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "unroll {} is not supported: use one of 64, 32, 16, 8, 4, 2, 1 (round stages per transform)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnsupportedUnroll {}
+
+/// The shape of a core for one unroll factor: all the numbers the host and
+/// the tests need, derived in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoreShape {
+    /// Round stages in the first transform (the unroll `U`).
+    pub unroll: usize,
+    /// Rounds each stage runs, `64 / U`: cycles between two issued nonces.
+    pub rounds_per_stage: usize,
+    /// Round stages in the second transform: enough for its 61 rounds.
+    pub second_stages: usize,
+    /// Issue slots from a nonce's issue to its compare register:
+    /// `U` first-transform stages, the finalize register, the second
+    /// transform's stages. The reported nonce is the issue counter minus this.
+    pub latency_issues: usize,
+}
+
+impl CoreShape {
+    /// The shape for unroll `u`.
+    pub fn new(u: usize) -> Result<Self, UnsupportedUnroll> {
+        if !SUPPORTED_UNROLLS.contains(&u) {
+            return Err(UnsupportedUnroll(u));
+        }
+        let r = 64 / u;
+        let second_stages = SECOND_HASH_ROUNDS.div_ceil(r);
+        Ok(Self {
+            unroll: u,
+            rounds_per_stage: r,
+            second_stages,
+            latency_issues: u + 1 + second_stages,
+        })
+    }
+
+    /// Nonces hashed per clock cycle: `U / 64`.
+    pub fn hashes_per_clock(&self) -> f64 {
+        self.unroll as f64 / 64.0
+    }
+
+    /// Clock cycles from a nonce's issue to its compare register.
+    pub fn latency_cycles(&self) -> usize {
+        self.latency_issues * self.rounds_per_stage
+    }
+
+    /// Which word of the second transform's final slot holds `e61`:
+    /// 0 = e (61 rounds run), 1 = f (62), 2 = g (63), 3 = h (64).
+    fn tap(&self) -> usize {
+        self.second_stages * self.rounds_per_stage - SECOND_HASH_ROUNDS
+    }
+}
+
+/// The pipelined SHA-256d mining core.
+///
+/// The host gives it the midstate of the header's first 64 bytes, the
+/// 12-byte tail, a nonce range and a 32-bit threshold. For every nonce in the
+/// range the core runs the second block of the first SHA-256 (from the
+/// midstate) and the second SHA-256 (61 of its 64 rounds), and reports the
+/// nonce when the hash's most significant word is at or below the threshold.
+///
+/// **Interface.** Present the work on `midstate`, `tail`, `nonce_start`,
+/// `nonce_end` (inclusive, wrapping), `threshold` and `tag`, and pulse
+/// `start` for one cycle. Keep `midstate`, `tail`, `nonce_end` and
+/// `threshold` stable while the job runs (`tag` is latched). `start` flushes
+/// every nonce in flight, so no result of the old work can carry the new tag;
+/// results already found stay in the FIFO with their own tag. `nonce` is the
+/// next nonce to be issued; `done` rises once the whole range has been hashed
+/// and every result is in the FIFO.
+///
+/// **Results.** Found nonces wait in a FIFO of 16 entries: `found_valid` says
+/// one is at its head (`found`); pulse `found_ack` to pop it. When the FIFO is
+/// full and another nonce is found, the whole core stalls (every register
+/// holds) until the FIFO has room: a burst of hits loses nothing, it only
+/// slows hashing down.
+///
+/// **Optimisations used** (all checked bit-exactly against `sha2`):
+/// - the padding words of both blocks are constants at the transform inputs,
+///   and the data registers have no initial value, so yosys replaces the
+///   registers that would carry them by constants;
+/// - `h + K[t] + W[t]` is added one stage early (the slot's `hkw`);
+/// - only the second hash's most significant word is compared, so its last 3
+///   rounds are skipped when the unroll allows (`h64 = e61`), and no other
+///   output word is computed;
+/// - the found nonce is not carried down the pipeline: it is the issue
+///   counter minus the pipeline latency [`CoreShape::latency_issues`].
+#[derive(LogicBlock)]
+pub struct MinerCore {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// SHA-256 state after the header's first 64 bytes.
+    pub midstate: Signal<In, State8>,
+    /// Header bytes 64..76 as three big-endian words.
+    pub tail: Signal<In, Tail>,
+    /// First nonce of the range.
+    pub nonce_start: Signal<In, Word>,
+    /// Last nonce of the range (inclusive).
+    pub nonce_end: Signal<In, Word>,
+    /// Report nonces whose hash's top word (as Bitcoin compares) is <= this.
+    pub threshold: Signal<In, Word>,
+    /// Job tag carried by every result of this work.
+    pub tag: Signal<In, Bits<8>>,
+    /// Pulse to load the work above and start hashing.
+    pub start: Signal<In, Bit>,
+    /// Head of the found-nonce FIFO.
+    pub found: Signal<Out, Found>,
+    /// `found` holds a result.
+    pub found_valid: Signal<Out, Bit>,
+    /// Pulse to pop `found`.
+    pub found_ack: Signal<In, Bit>,
+    /// Next nonce to be issued.
+    pub nonce: Signal<Out, Word>,
+    /// Tag of the current work.
+    pub job_tag: Signal<Out, Bits<8>>,
+    /// The range is finished and all its results are in the FIFO.
+    pub done: Signal<Out, Bit>,
+    /// Low while the core is stalled on a full FIFO.
+    pub running: Signal<Out, Bit>,
+    enable: Signal<Local, Bit>,
+    advance: Signal<Local, Bit>,
+    phase: DFF<Bits<6>>,
+    nonce_ctr: DFF<Word>,
+    issuing: DFF<Bit>,
+    drain: DFF<Bits<8>>,
+    tag_reg: DFF<Bits<8>>,
+    nonce_word: WordFn,
+    first: Transform,
+    fin: DataReg<Slot>,
+    fin_valid: DFF<Bit>,
+    second: Transform,
+    top: WordFn,
+    cmp: DFF<Compare>,
+    fifo: SynchronousFIFO<Found, FOUND_FIFO_LOG2, { FOUND_FIFO_LOG2 + 1 }, 1>,
+    last_phase: Constant<Bits<6>>,
+    latency: Constant<Word>,
+    drain_done: Constant<Bits<8>>,
+    tap: Constant<Bits<2>>,
+    iv7_k0: Constant<Word>,
+    iv7: Constant<Word>,
+    k0: Constant<Word>,
+    first_init: Constant<Slot>,
+    second_init: Constant<Slot>,
+    _shape: CoreShape,
+}
+
+impl MinerCore {
+    /// A core with `unroll` round stages per transform.
+    pub fn new(unroll: usize) -> Result<Self, UnsupportedUnroll> {
+        let shape = CoreShape::new(unroll)?;
+        let r = shape.rounds_per_stage;
+        Ok(Self {
+            clock: Default::default(),
+            midstate: Default::default(),
+            tail: Default::default(),
+            nonce_start: Default::default(),
+            nonce_end: Default::default(),
+            threshold: Default::default(),
+            tag: Default::default(),
+            start: Default::default(),
+            found: Default::default(),
+            found_valid: Default::default(),
+            found_ack: Default::default(),
+            nonce: Default::default(),
+            job_tag: Default::default(),
+            done: Default::default(),
+            running: Default::default(),
+            enable: Default::default(),
+            advance: Default::default(),
+            phase: Default::default(),
+            nonce_ctr: Default::default(),
+            issuing: Default::default(),
+            drain: Default::default(),
+            tag_reg: Default::default(),
+            nonce_word: WordFn::new(WordFnKind::ByteSwap),
+            first: Transform::new(unroll, r),
+            fin: Default::default(),
+            fin_valid: Default::default(),
+            second: Transform::new(shape.second_stages, r),
+            top: WordFn::new(WordFnKind::ByteSwap),
+            cmp: Default::default(),
+            fifo: Default::default(),
+            last_phase: Constant::new(((r - 1) as u64).into()),
+            latency: Constant::new(Word(shape.latency_issues as u32)),
+            // A few cycles past the last compare, so the FIFO's flags have
+            // settled before `done` rises.
+            drain_done: Constant::new(((shape.latency_issues + 3) as u64).into()),
+            tap: Constant::new((shape.tap() as u64).into()),
+            iv7_k0: Constant::new(word(IV[7].wrapping_add(K[0]))),
+            iv7: Constant::new(word(IV[7])),
+            k0: Constant::new(word(K[0])),
+            first_init: Constant::new(first_init()),
+            second_init: Constant::new(second_init()),
+            _shape: shape,
+        })
+    }
+
+    /// The numbers that describe this core.
+    pub fn shape(&self) -> CoreShape {
+        self._shape
+    }
+}
+
+impl Logic for MinerCore {
+    #[hdl_gen]
+    fn update(&mut self) {
+        clock!(self, clock, first, second, fifo);
+        self.fin.clock.next = self.clock.val();
+        dff_setup!(self, clock, phase, nonce_ctr, issuing, drain, tag_reg, fin_valid, cmp);
+        self.fin.d.next = self.fin.q.val();
+
+        // Stall while a hit waits for room in the FIFO.
+        self.enable.next = !(self.cmp.q.val().hit & self.fifo.full.val());
+        self.advance.next = self.enable.val() & (self.phase.q.val() == 0);
+        self.running.next = self.enable.val();
+        if self.enable.val() {
+            if self.phase.q.val() == self.last_phase.val() {
+                self.phase.d.next = 0.into();
+            } else {
+                self.phase.d.next = self.phase.q.val() + 1;
+            }
+        }
+
+        // Issue: one nonce per phase-0 cycle. The counter keeps counting
+        // after the range ends so that the latency correction stays exact.
+        if self.advance.val() {
+            self.nonce_ctr.d.next = self.nonce_ctr.q.val() + 1;
+            if self.issuing.q.val() & (self.nonce_ctr.q.val() == self.nonce_end.val()) {
+                self.issuing.d.next = false;
+            }
+            if (!self.issuing.q.val()) & (self.drain.q.val() != self.drain_done.val()) {
+                self.drain.d.next = self.drain.q.val() + 1;
+            }
+        }
+        if self.start.val() {
+            self.nonce_ctr.d.next = self.nonce_start.val();
+            self.issuing.d.next = true;
+            self.drain.d.next = 0.into();
+            self.tag_reg.d.next = self.tag.val();
+        }
+
+        // First transform: the header's second block from the midstate.
+        self.first.enable.next = self.enable.val();
+        self.first.load.next = self.advance.val();
+        self.first.flush.next = self.start.val();
+        self.first.phase.next = self.phase.q.val();
+        self.first.entry.next = self.first_init.val();
+        self.first.entry.next.a = self.midstate.val().a;
+        self.first.entry.next.b = self.midstate.val().b;
+        self.first.entry.next.c = self.midstate.val().c;
+        self.first.entry.next.d = self.midstate.val().d;
+        self.first.entry.next.e = self.midstate.val().e;
+        self.first.entry.next.f = self.midstate.val().f;
+        self.first.entry.next.g = self.midstate.val().g;
+        self.first.entry.next.h = self.midstate.val().h;
+        self.first.entry.next.w0 = self.tail.val().w0;
+        self.first.entry.next.w1 = self.tail.val().w1;
+        self.first.entry.next.w2 = self.tail.val().w2;
+        // The header stores the nonce little-endian; SHA-256 reads words
+        // big-endian, so the message word is the counter byte-swapped.
+        self.nonce_word.x.next = self.nonce_ctr.q.val();
+        self.first.entry.next.w3 = self.nonce_word.y.val();
+        self.first.entry.next.hkw = (self.midstate.val().h + self.k0.val()) + self.tail.val().w0;
+        self.first.entry_valid.next = self.issuing.q.val();
+
+        // Finalize: digest = midstate + state, which is the second
+        // transform's message, padded for 256 bits; state starts at the IV.
+        if self.advance.val() {
+            self.fin.d.next = self.second_init.val();
+            self.fin.d.next.w0 = self.midstate.val().a + self.first.out.val().a;
+            self.fin.d.next.w1 = self.midstate.val().b + self.first.out.val().b;
+            self.fin.d.next.w2 = self.midstate.val().c + self.first.out.val().c;
+            self.fin.d.next.w3 = self.midstate.val().d + self.first.out.val().d;
+            self.fin.d.next.w4 = self.midstate.val().e + self.first.out.val().e;
+            self.fin.d.next.w5 = self.midstate.val().f + self.first.out.val().f;
+            self.fin.d.next.w6 = self.midstate.val().g + self.first.out.val().g;
+            self.fin.d.next.w7 = self.midstate.val().h + self.first.out.val().h;
+            self.fin.d.next.hkw =
+                self.iv7_k0.val() + (self.midstate.val().a + self.first.out.val().a);
+            self.fin_valid.d.next = self.first.out_valid.val();
+        }
+        if self.start.val() {
+            self.fin_valid.d.next = false;
+        }
+
+        // Second transform: the digest from the IV, 61 rounds or more.
+        self.second.enable.next = self.enable.val();
+        self.second.load.next = self.advance.val();
+        self.second.flush.next = self.start.val();
+        self.second.phase.next = self.phase.q.val();
+        self.second.entry.next = self.fin.q.val();
+        self.second.entry_valid.next = self.fin_valid.q.val();
+
+        // Compare: H7 = IV[7] + e61, byte-swapped into Bitcoin's order.
+        if self.tap.val() == 0 {
+            self.top.x.next = self.second.out.val().e + self.iv7.val();
+        } else if self.tap.val() == 1 {
+            self.top.x.next = self.second.out.val().f + self.iv7.val();
+        } else if self.tap.val() == 2 {
+            self.top.x.next = self.second.out.val().g + self.iv7.val();
+        } else {
+            self.top.x.next = self.second.out.val().h + self.iv7.val();
+        }
+        if self.enable.val() {
+            self.cmp.d.next.hit = (self.advance.val() & self.second.out_valid.val())
+                & (self.top.y.val() <= self.threshold.val());
+            self.cmp.d.next.nonce = self.nonce_ctr.q.val() - self.latency.val();
+            self.cmp.d.next.tag = self.tag_reg.q.val();
+        }
+
+        // Found-nonce FIFO.
+        self.fifo.write.next = self.cmp.q.val().hit & (!self.fifo.full.val());
+        self.fifo.data_in.next.nonce = self.cmp.q.val().nonce;
+        self.fifo.data_in.next.tag = self.cmp.q.val().tag;
+        self.found.next = self.fifo.data_out.val();
+        self.found_valid.next = !self.fifo.empty.val();
+        self.fifo.read.next = self.found_ack.val() & (!self.fifo.empty.val());
+
+        self.nonce.next = self.nonce_ctr.q.val();
+        self.job_tag.next = self.tag_reg.q.val();
+        self.done.next = (!self.issuing.q.val()) & (self.drain.q.val() == self.drain_done.val());
+    }
+}

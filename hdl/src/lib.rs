@@ -1,0 +1,34 @@
+//! ferrominer gateware, written with rust-hdl 0.46.
+//!
+//! The mining core is built from small blocks, each tested on its own
+//! against a software model:
+//! - [`word`]: the 32-bit datapath signal type;
+//! - [`wiring`]: Σ0, Σ1, σ0, σ1 and a byte swap (fixed wiring and XOR);
+//! - [`functions`]: Ch and Maj;
+//! - [`schedule`]: one message-schedule step;
+//! - [`constants`]: the K table, the IV and the padding words;
+//! - [`round`]: one round stage (round + schedule step + register);
+//! - [`transform`]: a chain of round stages, one SHA-256 compression;
+//! - [`core`]: the SHA-256d mining core with its nonce counter, compare and
+//!   found-nonce FIFO.
+//!
+//! [`verilog`] turns any block into Verilog.
+
+pub mod constants;
+pub mod core;
+pub mod functions;
+pub mod reg;
+pub mod round;
+pub mod schedule;
+pub mod slot;
+pub mod transform;
+pub mod verilog;
+pub mod wiring;
+pub mod word;
+
+pub use crate::core::{CoreShape, MinerCore, UnsupportedUnroll, SUPPORTED_UNROLLS};
+pub use crate::slot::{Found, Slot, State8, Tail};
+pub use crate::word::Word;
+
+#[cfg(test)]
+mod testing;

@@ -1,0 +1,270 @@
+//! One SHA-256 round stage.
+
+use crate::constants::K;
+use crate::functions::{Ch, Maj};
+use crate::reg::DataReg;
+use crate::schedule::ScheduleStep;
+use crate::slot::Slot;
+use crate::wiring::{WordFn, WordFnKind};
+use crate::word::Word;
+use rust_hdl::prelude::*;
+
+use std::collections::BTreeMap;
+
+/// One round stage: a SHA-256 round plus one message-schedule step, and the
+/// register that holds the slot.
+///
+/// A stage owns `R = 64 / U` consecutive rounds, starting at round `first`.
+/// On the transform's phase-0 cycle its input is the previous stage's slot
+/// and it runs round `first`; on the other `R - 1` cycles its input is its
+/// own slot and it runs its next round. With `R = 1` it is a plain pipeline
+/// stage.
+///
+/// Per round, with the slot holding `a..h`, `w0..w15 = W[t..t+15]` and
+/// `hkw = h + K[t] + W[t]`:
+/// - `T1 = hkw + Σ1(e) + Ch(e, f, g)`, `T2 = Σ0(a) + Maj(a, b, c)`;
+/// - `a' = T1 + T2`, `e' = d + T1`, the other words shift;
+/// - the window shifts by one word and takes `W[t+16]` from the schedule step;
+/// - `hkw' = g + K[t+1] + W[t+1]` is precomputed for the next round.
+#[derive(LogicBlock)]
+pub struct RoundStage {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Low to hold everything (the core stalls while its result FIFO is full).
+    pub enable: Signal<In, Bit>,
+    /// High to drop every slot in flight (new work).
+    pub flush: Signal<In, Bit>,
+    /// Cycle within the stage's `R` rounds, `0..R`.
+    pub phase: Signal<In, Bits<6>>,
+    /// The slot this cycle's round works on: the previous stage's slot on
+    /// phase 0, this stage's own slot otherwise (the transform muxes it).
+    pub slot_in: Signal<In, Slot>,
+    /// Whether `slot_in` holds a nonce.
+    pub in_valid: Signal<In, Bit>,
+    /// This stage's slot.
+    pub out: Signal<Out, Slot>,
+    /// Whether this stage's slot holds a nonce.
+    pub out_valid: Signal<Out, Bit>,
+    data: DataReg<Slot>,
+    valid: DFF<Bit>,
+    k_next: ROM<Word, 6>,
+    sigma0: WordFn,
+    sigma1: WordFn,
+    ch: Ch,
+    maj: Maj,
+    schedule: ScheduleStep,
+}
+
+impl RoundStage {
+    /// A stage running rounds `first .. first + rounds`.
+    pub fn new(first: usize, rounds: usize) -> Self {
+        assert!(rounds >= 1 && first + rounds <= 64, "rounds out of range");
+        let table: BTreeMap<Bits<6>, Word> = (0..rounds)
+            .map(|k| {
+                let next = first + k + 1;
+                let kv = if next < 64 { K[next] } else { 0 };
+                ((k as u64).into(), Word(kv))
+            })
+            .collect();
+        Self {
+            clock: Default::default(),
+            enable: Default::default(),
+            flush: Default::default(),
+            phase: Default::default(),
+            slot_in: Default::default(),
+            in_valid: Default::default(),
+            out: Default::default(),
+            out_valid: Default::default(),
+            data: Default::default(),
+            valid: Default::default(),
+            k_next: ROM::new(table),
+            sigma0: WordFn::new(WordFnKind::BigSigma0),
+            sigma1: WordFn::new(WordFnKind::BigSigma1),
+            ch: Default::default(),
+            maj: Default::default(),
+            schedule: Default::default(),
+        }
+    }
+}
+
+impl Logic for RoundStage {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.data.clock.next = self.clock.val();
+        dff_setup!(self, clock, valid);
+        self.out.next = self.data.q.val();
+        self.out_valid.next = self.valid.q.val();
+        // Round functions.
+        self.sigma0.x.next = self.slot_in.val().a;
+        self.sigma1.x.next = self.slot_in.val().e;
+        self.ch.x.next = self.slot_in.val().e;
+        self.ch.y.next = self.slot_in.val().f;
+        self.ch.z.next = self.slot_in.val().g;
+        self.maj.x.next = self.slot_in.val().a;
+        self.maj.y.next = self.slot_in.val().b;
+        self.maj.z.next = self.slot_in.val().c;
+        self.schedule.w0.next = self.slot_in.val().w0;
+        self.schedule.w1.next = self.slot_in.val().w1;
+        self.schedule.w9.next = self.slot_in.val().w9;
+        self.schedule.w14.next = self.slot_in.val().w14;
+        self.k_next.address.next = self.phase.val();
+        // The register: the round's result, or hold when stalled.
+        if self.enable.val() {
+            // a' = T1 + T2 and e' = d + T1, written so both share T1's adders.
+            self.data.d.next.a = ((self.slot_in.val().hkw + self.sigma1.y.val())
+                + self.ch.out.val())
+                + (self.sigma0.y.val() + self.maj.out.val());
+            self.data.d.next.b = self.slot_in.val().a;
+            self.data.d.next.c = self.slot_in.val().b;
+            self.data.d.next.d = self.slot_in.val().c;
+            self.data.d.next.e = self.slot_in.val().d
+                + ((self.slot_in.val().hkw + self.sigma1.y.val()) + self.ch.out.val());
+            self.data.d.next.f = self.slot_in.val().e;
+            self.data.d.next.g = self.slot_in.val().f;
+            self.data.d.next.h = self.slot_in.val().g;
+            self.data.d.next.w0 = self.slot_in.val().w1;
+            self.data.d.next.w1 = self.slot_in.val().w2;
+            self.data.d.next.w2 = self.slot_in.val().w3;
+            self.data.d.next.w3 = self.slot_in.val().w4;
+            self.data.d.next.w4 = self.slot_in.val().w5;
+            self.data.d.next.w5 = self.slot_in.val().w6;
+            self.data.d.next.w6 = self.slot_in.val().w7;
+            self.data.d.next.w7 = self.slot_in.val().w8;
+            self.data.d.next.w8 = self.slot_in.val().w9;
+            self.data.d.next.w9 = self.slot_in.val().w10;
+            self.data.d.next.w10 = self.slot_in.val().w11;
+            self.data.d.next.w11 = self.slot_in.val().w12;
+            self.data.d.next.w12 = self.slot_in.val().w13;
+            self.data.d.next.w13 = self.slot_in.val().w14;
+            self.data.d.next.w14 = self.slot_in.val().w15;
+            self.data.d.next.w15 = self.schedule.out.val();
+            self.data.d.next.hkw =
+                (self.slot_in.val().g + self.k_next.data.val()) + self.slot_in.val().w1;
+            self.valid.d.next = self.in_valid.val();
+        } else {
+            self.data.d.next = self.data.q.val();
+        }
+        if self.flush.val() {
+            self.valid.d.next = false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{model, settle, w};
+    use rand::Rng;
+
+    fn slot_from(state: [u32; 8], window: &[u32], t: usize) -> Slot {
+        let v = |i: usize| w(window[i]);
+        Slot {
+            a: w(state[0]),
+            b: w(state[1]),
+            c: w(state[2]),
+            d: w(state[3]),
+            e: w(state[4]),
+            f: w(state[5]),
+            g: w(state[6]),
+            h: w(state[7]),
+            w0: v(0),
+            w1: v(1),
+            w2: v(2),
+            w3: v(3),
+            w4: v(4),
+            w5: v(5),
+            w6: v(6),
+            w7: v(7),
+            w8: v(8),
+            w9: v(9),
+            w10: v(10),
+            w11: v(11),
+            w12: v(12),
+            w13: v(13),
+            w14: v(14),
+            w15: v(15),
+            hkw: w(state[7].wrapping_add(K[t]).wrapping_add(window[0])),
+        }
+    }
+
+    fn clock(stage: &mut RoundStage) {
+        settle(stage);
+        stage.clock.next = Clock { clk: true };
+        settle(stage);
+        stage.clock.next = Clock { clk: false };
+        settle(stage);
+    }
+
+    /// A stage of `rounds` rounds starting at `first`, loaded once and run
+    /// for `rounds` cycles, against `rounds` model rounds and schedule steps.
+    fn check_stage(first: usize, rounds: usize) {
+        let mut rng = rand::thread_rng();
+        let mut stage = RoundStage::new(first, rounds);
+        stage.connect_all();
+        let state: [u32; 8] = rng.gen();
+        let mut msg: Vec<u32> = (0..16).map(|_| rng.gen()).collect();
+        for t in 16..first + rounds + 17 {
+            let next = model::small_sigma1(msg[t - 2])
+                .wrapping_add(msg[t - 7])
+                .wrapping_add(model::small_sigma0(msg[t - 15]))
+                .wrapping_add(msg[t - 16]);
+            msg.push(next);
+        }
+        // The slot as it arrives before round `first`: any state, W[first..].
+        stage.enable.next = true;
+        stage.slot_in.next = slot_from(state, &msg[first..first + 16], first);
+        stage.in_valid.next = true;
+        let mut expect = state;
+        for k in 0..rounds {
+            stage.phase.next = (k as u64).into();
+            clock(&mut stage);
+            // After phase 0 the stage works on its own slot.
+            stage.slot_in.next = stage.out.val();
+            stage.in_valid.next = stage.out_valid.val();
+            expect = model::round(expect, K[first + k], msg[first + k]);
+        }
+        let t = first + rounds;
+        let got = stage.out.val();
+        let want = slot_from(expect, &msg[t..t + 16], t.min(63));
+        let mut want = want;
+        if t == 64 {
+            // K[64] does not exist: the stage adds 0.
+            want.hkw = w(expect[7].wrapping_add(msg[64]));
+        }
+        assert_eq!(got, want, "stage first={first} rounds={rounds}");
+        assert!(stage.out_valid.val());
+    }
+
+    #[test]
+    fn pipeline_stage_runs_one_round() {
+        for first in [0, 1, 15, 16, 40, 63] {
+            check_stage(first, 1);
+        }
+    }
+
+    #[test]
+    fn iterating_stage_runs_its_rounds() {
+        for (first, rounds) in [(0, 2), (8, 8), (32, 32), (0, 64), (60, 4)] {
+            check_stage(first, rounds);
+        }
+    }
+
+    #[test]
+    fn stage_holds_when_disabled_and_drops_on_flush() {
+        let mut stage = RoundStage::new(0, 1);
+        stage.connect_all();
+        stage.enable.next = true;
+        stage.in_valid.next = true;
+        stage.slot_in.next = slot_from([1; 8], &[2; 16], 0);
+        clock(&mut stage);
+        let held = stage.out.val();
+        stage.enable.next = false;
+        stage.slot_in.next = slot_from([3; 8], &[4; 16], 0);
+        clock(&mut stage);
+        assert_eq!(stage.out.val(), held);
+        assert!(stage.out_valid.val());
+        stage.flush.next = true;
+        clock(&mut stage);
+        assert!(!stage.out_valid.val());
+    }
+}
