@@ -305,3 +305,17 @@ mod tests {
         assert!(!work.contains(7));
     }
 }
+
+impl From<&Work> for ferrominer_sim::Job {
+    /// The gateware's view of the work: midstate, tail, range, threshold, tag.
+    fn from(w: &Work) -> Self {
+        ferrominer_sim::Job {
+            midstate: w.midstate.0,
+            tail: w.tail.0,
+            nonce_start: w.nonce_start,
+            nonce_end: w.nonce_end,
+            threshold: w.threshold,
+            tag: w.job_id,
+        }
+    }
+}

@@ -114,7 +114,7 @@ impl Logic for WordFn {
 
     fn hdl(&self) -> Verilog {
         Verilog::Custom(format!(
-            "// {:?}\nassign y = {};\n",
+            "// {:?}\nalways @(*) y = {};\n",
             self._kind,
             self._kind.verilog_expr()
         ))

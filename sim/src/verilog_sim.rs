@@ -1,1 +1,265 @@
-//! placeholder
+//! The core's generated Verilog in an independent simulator.
+//!
+//! rust-hdl generates the Verilog; `verilog/core_tb.v` (our testbench) reads
+//! jobs from a file, pops the core's FIFO and prints what it finds. The same
+//! testbench runs under Icarus Verilog (`iverilog` + `vvp`) and Verilator
+//! (`--binary --timing`). Compiled simulators are cached per simulator and
+//! unroll in a work directory, so a test suite compiles each once.
+
+use crate::{FoundNonce, Job, SimError};
+use ferrominer_hdl::verilog::to_verilog;
+use ferrominer_hdl::MinerCore;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// The testbench, compiled into this crate.
+pub const CORE_TESTBENCH: &str = include_str!("../verilog/core_tb.v");
+
+/// Which independent Verilog simulator to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Simulator {
+    /// Icarus Verilog: slow, but quick to compile.
+    Icarus,
+    /// Verilator: slow to compile, fast to run.
+    Verilator,
+}
+
+impl Simulator {
+    fn tool(self) -> (&'static str, &'static str) {
+        match self {
+            Simulator::Icarus => ("iverilog", "iverilog"),
+            Simulator::Verilator => ("verilator", "verilator"),
+        }
+    }
+
+    /// Whether the simulator is installed.
+    pub fn available(self) -> bool {
+        which(self.tool().0).is_some()
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Simulator::Icarus => "icarus",
+            Simulator::Verilator => "verilator",
+        }
+    }
+}
+
+/// Find an executable on PATH.
+pub fn which(tool: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(tool))
+        .find(|p| p.is_file())
+}
+
+/// One job for the testbench: the work, and how many cycles to run it
+/// before the next job replaces it (`None` = until the core is done).
+#[derive(Debug, Clone, Copy)]
+pub struct TbJob {
+    /// The work.
+    pub job: Job,
+    /// Switch to the next job after this many cycles.
+    pub switch_after: Option<u64>,
+}
+
+/// What the testbench reported for one job.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TbResult {
+    /// Results popped while this job was the current one, in order.
+    pub found: Vec<FoundNonce>,
+    /// Testbench cycle count when the job ended.
+    pub end_cycle: u64,
+}
+
+/// A compiled simulator for one core configuration.
+pub struct VerilogCore {
+    sim: Simulator,
+    dir: PathBuf,
+    exe: PathBuf,
+    /// Seconds spent generating and compiling (0 when cached).
+    pub build_seconds: f64,
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> SimError {
+    let context = context.into();
+    move |source| SimError::Io { context, source }
+}
+
+fn run_tool(cmd: &mut Command, tool: &str) -> Result<String, SimError> {
+    let out = cmd.output().map_err(|e| SimError::ToolFailed {
+        tool: tool.to_string(),
+        detail: e.to_string(),
+    })?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let tail: String = stderr
+            .lines()
+            .chain(stdout.lines())
+            .take(40)
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Err(SimError::ToolFailed {
+            tool: tool.to_string(),
+            detail: format!("exit status {}: {tail}", out.status),
+        });
+    }
+    Ok(stdout)
+}
+
+impl VerilogCore {
+    /// Generate the Verilog of a core with `unroll` and compile it with
+    /// `sim` under `work_dir`, reusing an earlier build of the same Verilog.
+    pub fn build(sim: Simulator, unroll: usize, work_dir: &Path) -> Result<Self, SimError> {
+        let (tool, package) = sim.tool();
+        if !sim.available() {
+            return Err(SimError::MissingTool { tool, package });
+        }
+        let t0 = Instant::now();
+        let mut core = MinerCore::new(unroll)?;
+        let verilog = to_verilog(&mut core, "miner_core");
+        let dir = work_dir.join(format!("{}-u{unroll}", sim.name()));
+        std::fs::create_dir_all(&dir).map_err(io(format!("creating {}", dir.display())))?;
+        let core_v = dir.join("miner_core.v");
+        let tb_v = dir.join("core_tb.v");
+        let exe = match sim {
+            Simulator::Icarus => dir.join("core.vvp"),
+            Simulator::Verilator => dir.join("obj_dir").join("Vtb"),
+        };
+        let unchanged = std::fs::read_to_string(&core_v).ok().as_deref() == Some(&verilog)
+            && std::fs::read_to_string(&tb_v).ok().as_deref() == Some(CORE_TESTBENCH)
+            && exe.is_file();
+        if !unchanged {
+            std::fs::write(&core_v, &verilog).map_err(io("writing the core's Verilog"))?;
+            std::fs::write(&tb_v, CORE_TESTBENCH).map_err(io("writing the testbench"))?;
+            let _ = std::fs::remove_file(&exe);
+            match sim {
+                Simulator::Icarus => {
+                    run_tool(
+                        Command::new("iverilog")
+                            .args(["-g2005", "-o"])
+                            .arg(&exe)
+                            .arg(&tb_v)
+                            .arg(&core_v),
+                        "iverilog",
+                    )?;
+                }
+                Simulator::Verilator => {
+                    run_tool(
+                        Command::new("verilator").current_dir(&dir).args([
+                            "--binary",
+                            "--timing",
+                            "-O3",
+                            "--x-assign",
+                            "fast",
+                            "--x-initial",
+                            "fast",
+                            "-Wno-fatal",
+                            "-Wno-WIDTH",
+                            "-Wno-lint",
+                            "-Wno-style",
+                            "--top-module",
+                            "tb",
+                            "-j",
+                            "2",
+                            "-CFLAGS",
+                            "-O1",
+                            "core_tb.v",
+                            "miner_core.v",
+                        ]),
+                        "verilator",
+                    )?;
+                }
+            }
+        }
+        Ok(Self {
+            sim,
+            dir,
+            exe,
+            build_seconds: if unchanged {
+                0.0
+            } else {
+                t0.elapsed().as_secs_f64()
+            },
+        })
+    }
+
+    /// Run `jobs` one after the other; one result per job.
+    pub fn run(&self, jobs: &[TbJob]) -> Result<Vec<TbResult>, SimError> {
+        let mut text = String::new();
+        for j in jobs {
+            let m = j.job.midstate;
+            let t = j.job.tail;
+            let _ = writeln!(
+                text,
+                "{} {:08x}{:08x}{:08x} {:08x} {:08x} {:08x} {:02x} {}",
+                m.iter()
+                    .rev()
+                    .map(|w| format!("{w:08x}"))
+                    .collect::<String>(),
+                t[2],
+                t[1],
+                t[0],
+                j.job.nonce_start,
+                j.job.nonce_end,
+                j.job.threshold,
+                j.job.tag,
+                j.switch_after.unwrap_or(0)
+            );
+        }
+        let jobs_file = self.dir.join(format!("jobs-{}.txt", std::process::id()));
+        std::fs::write(&jobs_file, text).map_err(io("writing the jobs file"))?;
+        let plusarg = format!("+jobs={}", jobs_file.display());
+        let (tool, out) = match self.sim {
+            Simulator::Icarus => (
+                "vvp",
+                run_tool(
+                    Command::new("vvp").arg("-n").arg(&self.exe).arg(&plusarg),
+                    "vvp",
+                ),
+            ),
+            Simulator::Verilator => (
+                "verilator",
+                run_tool(Command::new(&self.exe).arg(&plusarg), "the Verilator model"),
+            ),
+        };
+        let _ = std::fs::remove_file(&jobs_file);
+        parse_output(tool, &out?)
+    }
+}
+
+fn parse_output(tool: &str, out: &str) -> Result<Vec<TbResult>, SimError> {
+    let mut results = Vec::new();
+    let mut current = TbResult::default();
+    for line in out.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields.as_slice() {
+            ["FOUND", nonce, tag] => {
+                let nonce = u32::from_str_radix(nonce, 16)
+                    .map_err(|_| SimError::BadOutput(line.to_string()))?;
+                let tag = u8::from_str_radix(tag, 16)
+                    .map_err(|_| SimError::BadOutput(line.to_string()))?;
+                current.found.push(FoundNonce { nonce, tag });
+            }
+            ["END", cycles] => {
+                current.end_cycle = cycles
+                    .parse()
+                    .map_err(|_| SimError::BadOutput(line.to_string()))?;
+                results.push(std::mem::take(&mut current));
+            }
+            ["ERROR", ..] => {
+                return Err(SimError::ToolFailed {
+                    tool: tool.to_string(),
+                    detail: line.to_string(),
+                })
+            }
+            [] => {}
+            _ if line.starts_with("- ") || line.contains("$finish") => {}
+            _ => return Err(SimError::BadOutput(line.to_string())),
+        }
+    }
+    Ok(results)
+}
