@@ -30,10 +30,12 @@
 
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod hash;
 pub mod header;
 mod hexparse;
 pub mod midstate;
+pub mod simulate;
 pub mod target;
 #[cfg(test)]
 mod test_vectors;

@@ -170,6 +170,20 @@ impl Work {
     }
 }
 
+impl From<&Work> for ferrominer_sim::Job {
+    /// The gateware's view of the work: midstate, tail, range, threshold, tag.
+    fn from(w: &Work) -> Self {
+        ferrominer_sim::Job {
+            midstate: w.midstate.0,
+            tail: w.tail.0,
+            nonce_start: w.nonce_start,
+            nonce_end: w.nonce_end,
+            threshold: w.threshold,
+            tag: w.job_id,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,19 +317,5 @@ mod tests {
         assert_eq!(work.count(), 0);
         assert_eq!(work.nonces().count(), 0);
         assert!(!work.contains(7));
-    }
-}
-
-impl From<&Work> for ferrominer_sim::Job {
-    /// The gateware's view of the work: midstate, tail, range, threshold, tag.
-    fn from(w: &Work) -> Self {
-        ferrominer_sim::Job {
-            midstate: w.midstate.0,
-            tail: w.tail.0,
-            nonce_start: w.nonce_start,
-            nonce_end: w.nonce_end,
-            threshold: w.threshold,
-            tag: w.job_id,
-        }
     }
 }

@@ -113,6 +113,16 @@ impl CoreSim {
 
     /// Run `job` to completion and return every nonce reported, in order.
     pub fn run(&mut self, job: &Job) -> Result<(Vec<FoundNonce>, RunStats), SimError> {
+        self.run_with_progress(job, &mut |_| {})
+    }
+
+    /// Like [`run`](Self::run), calling `progress` with the number of
+    /// nonces issued so far every few thousand cycles.
+    pub fn run_with_progress(
+        &mut self,
+        job: &Job,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(Vec<FoundNonce>, RunStats), SimError> {
         let shape = self.shape();
         let budget =
             job.count() * shape.rounds_per_stage as u64 + 4 * shape.latency_cycles() as u64 + 1000;
@@ -120,12 +130,17 @@ impl CoreSim {
         let c0 = self.cycles;
         let mut found = Vec::new();
         self.start(job)?;
-        while !(self.done() && !self.core.found_valid.val()) {
+        while !self.done() || self.core.found_valid.val() {
             if self.cycles - c0 > budget {
                 return Err(SimError::Timeout(budget));
             }
             self.step_collect(&mut found)?;
+            if (self.cycles - c0).is_multiple_of(4096) {
+                let issued = u64::from(self.nonce().wrapping_sub(job.nonce_start));
+                progress(issued.min(job.count()));
+            }
         }
+        progress(job.count());
         Ok((
             found,
             RunStats {

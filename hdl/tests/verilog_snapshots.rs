@@ -1,0 +1,53 @@
+//! Snapshots of the Verilog that rust-hdl generates for the core's small
+//! blocks, so that any change to the emitted hardware shows up in review.
+//! The Verilog's behaviour is checked separately, in Icarus and Verilator.
+
+use ferrominer_hdl::functions::{Ch, Maj};
+use ferrominer_hdl::reg::DataReg;
+use ferrominer_hdl::round::RoundStage;
+use ferrominer_hdl::schedule::ScheduleStep;
+use ferrominer_hdl::verilog::to_verilog;
+use ferrominer_hdl::wiring::{WordFn, WordFnKind};
+use ferrominer_hdl::Word;
+
+#[test]
+fn word_functions() {
+    for (name, kind) in [
+        ("big_sigma0", WordFnKind::BigSigma0),
+        ("big_sigma1", WordFnKind::BigSigma1),
+        ("small_sigma0", WordFnKind::SmallSigma0),
+        ("small_sigma1", WordFnKind::SmallSigma1),
+        ("byte_swap", WordFnKind::ByteSwap),
+    ] {
+        insta::assert_snapshot!(name, to_verilog(&mut WordFn::new(kind), name));
+    }
+}
+
+#[test]
+fn ch_and_maj() {
+    insta::assert_snapshot!("ch", to_verilog(&mut Ch::default(), "ch"));
+    insta::assert_snapshot!("maj", to_verilog(&mut Maj::default(), "maj"));
+}
+
+#[test]
+fn schedule_step() {
+    insta::assert_snapshot!(to_verilog(&mut ScheduleStep::default(), "schedule_step"));
+}
+
+#[test]
+fn data_register() {
+    insta::assert_snapshot!(to_verilog(&mut DataReg::<Word>::default(), "data_reg"));
+}
+
+#[test]
+fn round_stages() {
+    // A pipeline stage (round 5 of 64) and an iterating one (rounds 8..16).
+    insta::assert_snapshot!(
+        "round_pipelined",
+        to_verilog(&mut RoundStage::new(5, 1), "round")
+    );
+    insta::assert_snapshot!(
+        "round_iterating",
+        to_verilog(&mut RoundStage::new(8, 8), "round")
+    );
+}
