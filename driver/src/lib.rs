@@ -35,6 +35,7 @@ pub mod hash;
 pub mod header;
 mod hexparse;
 pub mod midstate;
+pub mod protocol;
 pub mod simulate;
 pub mod target;
 #[cfg(test)]
