@@ -151,7 +151,7 @@ impl CoreShape {
 ///
 /// **Interface.** Present the work on `midstate`, `tail`, `nonce_start`,
 /// `nonce_end` (inclusive, wrapping), `threshold` and `tag`, and pulse
-/// `start` for one cycle. Keep `midstate`, `tail`, `nonce_end` and
+/// `start` for one cycle with `run` high (`run` low makes the core idle). Keep `midstate`, `tail`, `nonce_end` and
 /// `threshold` stable while the job runs (`tag` is latched). `start` flushes
 /// every nonce in flight, so no result of the old work can carry the new tag;
 /// results already found stay in the FIFO with their own tag. `nonce` is the
@@ -192,6 +192,9 @@ pub struct MinerCore {
     pub tag: Signal<In, Bits<8>>,
     /// Pulse to load the work above and start hashing.
     pub start: Signal<In, Bit>,
+    /// Sampled with `start`: low flushes the core and leaves it idle (for a
+    /// core that gets no share of a small range).
+    pub run: Signal<In, Bit>,
     /// Head of the found-nonce FIFO.
     pub found: Signal<Out, Found>,
     /// `found` holds a result.
@@ -200,6 +203,8 @@ pub struct MinerCore {
     pub found_ack: Signal<In, Bit>,
     /// Next nonce to be issued.
     pub nonce: Signal<Out, Word>,
+    /// Still issuing nonces of the range.
+    pub issuing_range: Signal<Out, Bit>,
     /// Tag of the current work.
     pub job_tag: Signal<Out, Bits<8>>,
     /// The range is finished and all its results are in the FIFO.
@@ -247,10 +252,12 @@ impl MinerCore {
             threshold: Default::default(),
             tag: Default::default(),
             start: Default::default(),
+            run: Default::default(),
             found: Default::default(),
             found_valid: Default::default(),
             found_ack: Default::default(),
             nonce: Default::default(),
+            issuing_range: Default::default(),
             job_tag: Default::default(),
             done: Default::default(),
             running: Default::default(),
@@ -323,7 +330,7 @@ impl Logic for MinerCore {
         }
         if self.start.val() {
             self.nonce_ctr.d.next = self.nonce_start.val();
-            self.issuing.d.next = true;
+            self.issuing.d.next = self.run.val();
             self.drain.d.next = 0.into();
             self.tag_reg.d.next = self.tag.val();
         }
@@ -406,6 +413,7 @@ impl Logic for MinerCore {
         self.fifo.read.next = self.found_ack.val() & (!self.fifo.empty.val());
 
         self.nonce.next = self.nonce_ctr.q.val();
+        self.issuing_range.next = self.issuing.q.val();
         self.job_tag.next = self.tag_reg.q.val();
         self.done.next = (!self.issuing.q.val()) & (self.drain.q.val() == self.drain_done.val());
     }

@@ -14,14 +14,19 @@
 //!
 //! [`verilog`] turns any block into Verilog.
 
+pub mod board;
 pub mod constants;
 pub mod core;
+pub mod core_array;
+pub mod crc;
 pub mod functions;
+pub mod protocol;
 pub mod reg;
 pub mod round;
 pub mod schedule;
 pub mod slot;
 pub mod transform;
+pub mod uart;
 pub mod verilog;
 pub mod wiring;
 pub mod word;

@@ -75,6 +75,13 @@ impl Sub for Word {
     }
 }
 
+impl Sub<u32> for Word {
+    type Output = Word;
+    fn sub(self, rhs: u32) -> Word {
+        Word(self.0.wrapping_sub(rhs))
+    }
+}
+
 impl BitAnd for Word {
     type Output = Word;
     fn bitand(self, rhs: Word) -> Word {
@@ -100,5 +107,38 @@ impl Not for Word {
     type Output = Word;
     fn not(self) -> Word {
         Word(!self.0)
+    }
+}
+
+impl std::ops::Shl<u32> for Word {
+    type Output = Word;
+    fn shl(self, rhs: u32) -> Word {
+        Word(self.0.checked_shl(rhs).unwrap_or(0))
+    }
+}
+
+impl std::ops::Shr<u32> for Word {
+    type Output = Word;
+    fn shr(self, rhs: u32) -> Word {
+        Word(self.0.checked_shr(rhs).unwrap_or(0))
+    }
+}
+
+impl std::ops::Shr<Word> for Word {
+    type Output = Word;
+    fn shr(self, rhs: Word) -> Word {
+        Word(self.0.checked_shr(rhs.0).unwrap_or(0))
+    }
+}
+
+impl From<Bits<8>> for Word {
+    fn from(b: Bits<8>) -> Self {
+        Word(b.to_u32())
+    }
+}
+
+impl From<Word> for Bits<8> {
+    fn from(w: Word) -> Self {
+        u64::from(w.0 & 0xff).into()
     }
 }

@@ -80,6 +80,7 @@ impl CoreSim {
         c.threshold.next = Word(job.threshold);
         c.tag.next = u64::from(job.tag).into();
         c.start.next = true;
+        c.run.next = true;
         self.step()?;
         self.core.start.next = false;
         Ok(())

@@ -7,6 +7,8 @@
 //!
 //! Both take a [`Job`] and return the [`FoundNonce`]s the hardware reported.
 
+pub mod board_sim;
+pub mod clocked;
 pub mod core_sim;
 pub mod job;
 pub mod verilog_sim;
@@ -20,6 +22,9 @@ pub enum SimError {
     /// The unroll factor is not one the core supports.
     #[error(transparent)]
     Unroll(#[from] ferrominer_hdl::UnsupportedUnroll),
+    /// The board configuration cannot be built.
+    #[error("{0}")]
+    Config(String),
     /// rust-hdl's simulator did not settle within its pass limit.
     #[error("the simulation did not converge after {0} update passes in one clock edge (a combinational loop?)")]
     NoConvergence(usize),

@@ -27,7 +27,7 @@ module tb;
     miner_core dut(
         .clock(clock), .midstate(midstate), .tail(tail),
         .nonce_start(nonce_start), .nonce_end(nonce_end),
-        .threshold(threshold), .tag(tag), .start(start),
+        .threshold(threshold), .tag(tag), .start(start), .run(1'b1),
         .found(found), .found_valid(found_valid), .found_ack(found_ack),
         .nonce(nonce), .job_tag(job_tag), .done(done), .running(running));
 
