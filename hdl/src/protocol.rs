@@ -525,10 +525,6 @@ impl Logic for ProtocolEngine {
         } else if self.res_valid.q.val() | self.result_valid.val() {
             self.status_w1.next = (self.progress.val() << 16) | self.pending_one.val();
         }
-        self.tx_crc_fn.crc.next = self.tx_crc.q.val();
-        self.tx_crc_fn.data.next = self.tx_byte.val();
-        self.tx_valid.next = self.tx_state.q.val() != TxState::Idle;
-        self.tx_data.next = self.tx_byte.val();
         self.tx_byte.next = 0xA5.into();
         match self.tx_state.q.val() {
             TxState::Len => {
@@ -548,6 +544,10 @@ impl Logic for ProtocolEngine {
             }
             _ => {}
         }
+        self.tx_crc_fn.crc.next = self.tx_crc.q.val();
+        self.tx_crc_fn.data.next = self.tx_byte.val();
+        self.tx_valid.next = self.tx_state.q.val() != TxState::Idle;
+        self.tx_data.next = self.tx_byte.val();
         if self.tx_state.q.val() == TxState::Idle {
             self.tx_crc.d.next = 0xFFFF.into();
             self.tx_buf.d.next.w2 = 0.into();

@@ -8,9 +8,11 @@
 //! Both take a [`Job`] and return the [`FoundNonce`]s the hardware reported.
 
 pub mod board_sim;
+pub mod board_uart_sim;
 pub mod clocked;
 pub mod core_sim;
 pub mod job;
+pub mod uart_line;
 pub mod verilog_sim;
 
 pub use core_sim::CoreSim;

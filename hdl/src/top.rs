@@ -1,0 +1,131 @@
+//! The FPGA top level: one source for every board, which differs only by
+//! this descriptor (and by its pin file).
+
+use crate::board::{BoardError, BoardLogic};
+use crate::pll::{ClockGen, Family, Pll, PllError};
+use crate::protocol::EngineConfig;
+use crate::verilog::to_verilog;
+use rust_hdl::prelude::*;
+
+/// Name of the top module, which the pin files refer to.
+pub const TOP_MODULE: &str = "ferrominer_top";
+
+/// What the gateware needs to know about a board and a build.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TopConfig {
+    /// FPGA family (picks the PLL primitive).
+    pub family: Family,
+    /// Oscillator frequency in Hz.
+    pub osc_hz: u32,
+    /// Requested hash clock in MHz; `None` runs on the oscillator.
+    pub hash_mhz: Option<f64>,
+    /// Round stages per transform.
+    pub unroll: usize,
+    /// Number of cores.
+    pub cores: usize,
+    /// UART baud rate.
+    pub baud: u64,
+    /// The board's LEDs light on a low output.
+    pub led_active_low: bool,
+}
+
+/// Why a top level cannot be generated.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TopError {
+    /// No PLL setting reaches the hash clock.
+    #[error(transparent)]
+    Pll(#[from] PllError),
+    /// The board logic cannot be built (unroll, cores, baud rate).
+    #[error("{0}")]
+    Board(BoardError),
+}
+
+/// The generated top level.
+#[derive(Debug, Clone)]
+pub struct TopVerilog {
+    /// The Verilog, top module [`TOP_MODULE`].
+    pub verilog: String,
+    /// The hash clock the PLL gives, in Hz.
+    pub hash_hz: f64,
+    /// The PLL, if one is used.
+    pub pll: Option<Pll>,
+}
+
+/// The top level: ports `clk_in`, `uart_rx`, `uart_tx`, `led[1:0]`.
+///
+/// `led[0]` lights while the cores hash; `led[1]` lights after a UART byte
+/// with a framing error (wrong baud rate or wiring) until a good byte.
+#[derive(LogicBlock)]
+pub struct BoardTop {
+    /// The board's oscillator.
+    pub clk_in: Signal<In, Clock>,
+    /// UART from the host.
+    pub uart_rx: Signal<In, Bit>,
+    /// UART to the host.
+    pub uart_tx: Signal<Out, Bit>,
+    /// Status LEDs.
+    pub led: Signal<Out, Bits<2>>,
+    clockgen: ClockGen,
+    logic: BoardLogic,
+    led_none: Constant<Bits<2>>,
+    led_busy: Constant<Bits<2>>,
+    led_error: Constant<Bits<2>>,
+    led_both: Constant<Bits<2>>,
+}
+
+impl BoardTop {
+    fn new(pll: Option<Pll>, logic: BoardLogic, active_low: bool) -> Self {
+        let pattern = |on: u64| -> Constant<Bits<2>> {
+            Constant::new((if active_low { on ^ 3 } else { on }).into())
+        };
+        Self {
+            clk_in: Default::default(),
+            uart_rx: Default::default(),
+            uart_tx: Default::default(),
+            led: Default::default(),
+            clockgen: ClockGen::new(pll),
+            logic,
+            led_none: pattern(0),
+            led_busy: pattern(1),
+            led_error: pattern(2),
+            led_both: pattern(3),
+        }
+    }
+}
+
+impl Logic for BoardTop {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.clockgen.clock_in.next = self.clk_in.val();
+        self.logic.clock.next = self.clockgen.clock_out.val();
+        self.logic.rx.next = self.uart_rx.val();
+        self.uart_tx.next = self.logic.tx.val();
+        if self.logic.led_busy.val() & self.logic.led_error.val() {
+            self.led.next = self.led_both.val();
+        } else if self.logic.led_busy.val() {
+            self.led.next = self.led_busy.val();
+        } else if self.logic.led_error.val() {
+            self.led.next = self.led_error.val();
+        } else {
+            self.led.next = self.led_none.val();
+        }
+    }
+}
+
+/// Generate the Verilog of the top level for `cfg`.
+pub fn board_top_verilog(cfg: &TopConfig) -> Result<TopVerilog, TopError> {
+    let osc_mhz = f64::from(cfg.osc_hz) / 1e6;
+    let pll = match cfg.hash_mhz {
+        Some(mhz) if (mhz - osc_mhz).abs() > 1e-9 => Some(Pll::find(cfg.family, osc_mhz, mhz)?),
+        _ => None,
+    };
+    let hash_hz = pll.map_or(f64::from(cfg.osc_hz), |p| p.out_hz);
+    let engine = EngineConfig::new(cfg.unroll, cfg.cores, hash_hz.round() as u32);
+    let logic = BoardLogic::new(engine, cfg.baud).map_err(TopError::Board)?;
+    let mut top = BoardTop::new(pll, logic, cfg.led_active_low);
+    Ok(TopVerilog {
+        verilog: to_verilog(&mut top, TOP_MODULE),
+        hash_hz,
+        pll,
+    })
+}
