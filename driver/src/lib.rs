@@ -31,12 +31,15 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod boards;
+pub mod build;
 pub mod hash;
 pub mod header;
 mod hexparse;
 pub mod midstate;
 pub mod protocol;
 pub mod simulate;
+pub mod stratum;
 pub mod target;
 #[cfg(test)]
 mod test_vectors;

@@ -9,6 +9,8 @@ use ferrominer_hdl::{CoreShape, MinerCore, SUPPORTED_UNROLLS};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+mod cli_build;
+
 /// ferrominer: an open FPGA Bitcoin-mining toolchain.
 ///
 /// The mining core is written in Rust with rust-hdl, proven bit-exact
@@ -43,6 +45,17 @@ enum Command {
     /// Measure simulation speed: rust-hdl's simulator against Verilator on
     /// the generated Verilog, in one run, and print a table.
     Bench(BenchArgs),
+    /// List the supported FPGA boards.
+    Boards(cli_build::BoardsArgs),
+    /// Build a bitstream with yosys and nextpnr, and report resources,
+    /// Fmax and the expected hash rate.
+    ///
+    /// Uses native yosys/nextpnr/icepack/ecppack on PATH, else the YoWASP
+    /// tools installed by scripts/setup-fpga-tools.sh. Everything (logs,
+    /// nextpnr's report.json, a replayable build.sh) goes to --out.
+    Build(cli_build::BuildArgs),
+    /// Program a board with its bitstream (iceprog or openFPGALoader).
+    Flash(cli_build::FlashArgs),
 }
 
 #[derive(Args)]
@@ -109,6 +122,24 @@ struct BenchArgs {
     json: bool,
 }
 
+/// The protocol a board speaks, on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ProtocolArg {
+    /// ferrominer's framed protocol (docs/protocol.md).
+    Native,
+    /// Icarus-compatible, for cgminer and bfgminer.
+    Icarus,
+}
+
+impl From<ProtocolArg> for ferrominer_hdl::board::Protocol {
+    fn from(p: ProtocolArg) -> Self {
+        match p {
+            ProtocolArg::Native => ferrominer_hdl::board::Protocol::Native,
+            ProtocolArg::Icarus => ferrominer_hdl::board::Protocol::Icarus,
+        }
+    }
+}
+
 fn parse_u32(s: &str) -> Result<u32, String> {
     let t = s.trim();
     let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
@@ -137,6 +168,9 @@ fn main() {
         Command::Sim(a) => cmd_sim(a),
         Command::Verilog(a) => cmd_verilog(a),
         Command::Bench(a) => cmd_bench(a),
+        Command::Boards(a) => cli_build::cmd_boards(a),
+        Command::Build(a) => cli_build::cmd_build(a),
+        Command::Flash(a) => cli_build::cmd_flash(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

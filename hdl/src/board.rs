@@ -1,13 +1,28 @@
 //! The board design: protocol engine and cores, with or without the UART.
 
+use crate::core::NonceOrder;
 use crate::core_array::{ConfigError, CoreArray};
+use crate::icarus::IcarusEngine;
 use crate::protocol::{EngineConfig, ProtocolEngine};
 use crate::uart::{BaudError, UartRx, UartTx};
 use rust_hdl::prelude::*;
 
+/// Which protocol a board speaks (a build option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// ferrominer's framed protocol (`docs/protocol.md`).
+    #[default]
+    Native,
+    /// Icarus-compatible, for cgminer and bfgminer.
+    Icarus,
+}
+
 /// The board's logic at the byte level: the protocol engine and `N` cores
 /// of unroll `U`. This is what the board emulator runs, feeding bytes where
 /// the UART would.
+///
+/// Both engines are in the source; a constant picks one, and synthesis
+/// removes the other.
 #[derive(LogicBlock)]
 pub struct MinerBoard {
     /// Clock.
@@ -25,13 +40,27 @@ pub struct MinerBoard {
     /// The cores are hashing.
     pub busy: Signal<Out, Bit>,
     engine: ProtocolEngine,
+    icarus: IcarusEngine,
     cores: CoreArray,
+    use_icarus: Constant<Bit>,
+    icarus_start: Constant<crate::word::Word>,
+    icarus_end: Constant<crate::word::Word>,
     _config: EngineConfig,
+    _protocol: Protocol,
 }
 
 impl MinerBoard {
-    /// A board with the engine configured by `config`.
+    /// A native-protocol board with the engine configured by `config`.
     pub fn new(config: EngineConfig) -> Result<Self, ConfigError> {
+        Self::with_protocol(config, Protocol::Native)
+    }
+
+    /// A board speaking `protocol`.
+    pub fn with_protocol(config: EngineConfig, protocol: Protocol) -> Result<Self, ConfigError> {
+        let order = match protocol {
+            Protocol::Native => NonceOrder::Header,
+            Protocol::Icarus => NonceOrder::BigEndian,
+        };
         Ok(Self {
             clock: Default::default(),
             rx_data: Default::default(),
@@ -41,8 +70,13 @@ impl MinerBoard {
             tx_ready: Default::default(),
             busy: Default::default(),
             engine: ProtocolEngine::new(config),
-            cores: CoreArray::new(config.unroll, config.cores)?,
+            icarus: IcarusEngine::new(config.timeout_cycles),
+            cores: CoreArray::with_order(config.unroll, config.cores, order)?,
+            use_icarus: Constant::new(protocol == Protocol::Icarus),
+            icarus_start: Constant::new(crate::word::Word(config.icarus_first_nonce)),
+            icarus_end: Constant::new(crate::word::Word(u32::MAX)),
             _config: config,
+            _protocol: protocol,
         })
     }
 
@@ -50,32 +84,59 @@ impl MinerBoard {
     pub fn config(&self) -> EngineConfig {
         self._config
     }
+
+    /// The protocol the board speaks.
+    pub fn protocol(&self) -> Protocol {
+        self._protocol
+    }
 }
 
 impl Logic for MinerBoard {
     #[hdl_gen]
     fn update(&mut self) {
-        clock!(self, clock, engine, cores);
+        clock!(self, clock, engine, icarus, cores);
         self.engine.rx_data.next = self.rx_data.val();
         self.engine.rx_valid.next = self.rx_valid.val();
-        self.tx_data.next = self.engine.tx_data.val();
-        self.tx_valid.next = self.engine.tx_valid.val();
+        self.icarus.rx_data.next = self.rx_data.val();
+        self.icarus.rx_valid.next = self.rx_valid.val();
         self.engine.tx_ready.next = self.tx_ready.val();
-        self.cores.midstate.next = self.engine.midstate.val();
-        self.cores.tail.next = self.engine.tail.val();
-        self.cores.nonce_start.next = self.engine.nonce_start.val();
-        self.cores.nonce_end.next = self.engine.nonce_end.val();
-        self.cores.threshold.next = self.engine.threshold.val();
-        self.cores.tag.next = self.engine.tag.val();
-        self.cores.start.next = self.engine.start.val();
-        self.engine.result_valid.next = self.cores.result_valid.val();
-        self.engine.result.next = self.cores.result.val();
-        self.cores.result_ack.next = self.engine.result_ack.val();
+        self.icarus.tx_ready.next = self.tx_ready.val();
         self.engine.progress.next = self.cores.progress.val();
         self.engine.busy.next = self.cores.busy.val();
         self.engine.stalled.next = self.cores.stalled.val();
         self.engine.more.next = self.cores.more.val();
+        self.engine.result.next = self.cores.result.val();
+        self.icarus.result.next = self.cores.result.val();
         self.busy.next = self.cores.busy.val();
+        if self.use_icarus.val() {
+            self.tx_data.next = self.icarus.tx_data.val();
+            self.tx_valid.next = self.icarus.tx_valid.val();
+            self.cores.midstate.next = self.icarus.midstate.val();
+            self.cores.tail.next = self.icarus.tail.val();
+            self.cores.nonce_start.next = self.icarus_start.val();
+            self.cores.nonce_end.next = self.icarus_end.val();
+            self.cores.threshold.next = 0.into();
+            self.cores.tag.next = self.icarus.tag.val();
+            self.cores.start.next = self.icarus.start.val();
+            self.cores.stop.next = self.icarus.stop.val();
+            self.icarus.result_valid.next = self.cores.result_valid.val();
+            self.engine.result_valid.next = false;
+            self.cores.result_ack.next = self.icarus.result_ack.val();
+        } else {
+            self.tx_data.next = self.engine.tx_data.val();
+            self.tx_valid.next = self.engine.tx_valid.val();
+            self.cores.midstate.next = self.engine.midstate.val();
+            self.cores.tail.next = self.engine.tail.val();
+            self.cores.nonce_start.next = self.engine.nonce_start.val();
+            self.cores.nonce_end.next = self.engine.nonce_end.val();
+            self.cores.threshold.next = self.engine.threshold.val();
+            self.cores.tag.next = self.engine.tag.val();
+            self.cores.start.next = self.engine.start.val();
+            self.cores.stop.next = false;
+            self.engine.result_valid.next = self.cores.result_valid.val();
+            self.icarus.result_valid.next = false;
+            self.cores.result_ack.next = self.engine.result_ack.val();
+        }
     }
 }
 
@@ -133,8 +194,17 @@ pub struct BoardLogic {
 }
 
 impl BoardLogic {
-    /// A board at `config.clock_hz` talking at `baud`.
+    /// A native-protocol board at `config.clock_hz` talking at `baud`.
     pub fn new(config: EngineConfig, baud: u64) -> Result<Self, BoardError> {
+        Self::with_protocol(config, baud, Protocol::Native)
+    }
+
+    /// A board speaking `protocol`.
+    pub fn with_protocol(
+        config: EngineConfig,
+        baud: u64,
+        protocol: Protocol,
+    ) -> Result<Self, BoardError> {
         Ok(Self {
             clock: Default::default(),
             rx: Default::default(),
@@ -143,7 +213,7 @@ impl BoardLogic {
             led_error: Default::default(),
             uart_rx: UartRx::new(u64::from(config.clock_hz), baud)?,
             uart_tx: UartTx::new(u64::from(config.clock_hz), baud)?,
-            board: MinerBoard::new(config)?,
+            board: MinerBoard::with_protocol(config, protocol)?,
             error: Default::default(),
         })
     }

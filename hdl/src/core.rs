@@ -59,6 +59,18 @@ fn second_init() -> Slot {
     }
 }
 
+/// How the core's nonce counter maps to the header's nonce field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NonceOrder {
+    /// The counter is the header's nonce (the little-endian integer at
+    /// bytes 76..80): ferrominer's native protocol.
+    #[default]
+    Header,
+    /// The counter is the big-endian reading of the header's nonce bytes,
+    /// as Icarus devices count (cgminer's `nonce = be32(bytes)`).
+    BigEndian,
+}
+
 /// Unroll factors the core supports: round stages per transform.
 pub const SUPPORTED_UNROLLS: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
 
@@ -231,6 +243,7 @@ pub struct MinerCore {
     drain_done: Constant<Bits<8>>,
     tap: Constant<Bits<2>>,
     iv7_k0: Constant<Word>,
+    header_order: Constant<Bit>,
     iv7: Constant<Word>,
     k0: Constant<Word>,
     first_init: Constant<Slot>,
@@ -239,8 +252,15 @@ pub struct MinerCore {
 }
 
 impl MinerCore {
-    /// A core with `unroll` round stages per transform.
+    /// A core with `unroll` round stages per transform, counting nonces
+    /// in header order.
     pub fn new(unroll: usize) -> Result<Self, UnsupportedUnroll> {
+        Self::with_order(unroll, NonceOrder::Header)
+    }
+
+    /// A core with `unroll` round stages per transform, counting nonces in
+    /// `order`.
+    pub fn with_order(unroll: usize, order: NonceOrder) -> Result<Self, UnsupportedUnroll> {
         let shape = CoreShape::new(unroll)?;
         let r = shape.rounds_per_stage;
         Ok(Self {
@@ -283,6 +303,7 @@ impl MinerCore {
             drain_done: Constant::new(((shape.latency_issues + 3) as u64).into()),
             tap: Constant::new((shape.tap() as u64).into()),
             iv7_k0: Constant::new(word(IV[7].wrapping_add(K[0]))),
+            header_order: Constant::new(order == NonceOrder::Header),
             iv7: Constant::new(word(IV[7])),
             k0: Constant::new(word(K[0])),
             first_init: Constant::new(first_init()),
@@ -353,9 +374,14 @@ impl Logic for MinerCore {
         self.first.entry.next.w1 = self.tail.val().w1;
         self.first.entry.next.w2 = self.tail.val().w2;
         // The header stores the nonce little-endian; SHA-256 reads words
-        // big-endian, so the message word is the counter byte-swapped.
+        // big-endian, so in header order the message word is the counter
+        // byte-swapped. In big-endian order it is the counter itself.
         self.nonce_word.x.next = self.nonce_ctr.q.val();
-        self.first.entry.next.w3 = self.nonce_word.y.val();
+        if self.header_order.val() {
+            self.first.entry.next.w3 = self.nonce_word.y.val();
+        } else {
+            self.first.entry.next.w3 = self.nonce_ctr.q.val();
+        }
         self.first.entry.next.hkw = (self.midstate.val().h + self.k0.val()) + self.tail.val().w0;
         self.first.entry_valid.next = self.issuing.q.val();
 

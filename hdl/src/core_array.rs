@@ -1,6 +1,6 @@
 //! Several mining cores sharing one piece of work.
 
-use crate::core::{CoreShape, MinerCore, UnsupportedUnroll};
+use crate::core::{CoreShape, MinerCore, NonceOrder, UnsupportedUnroll};
 use crate::slot::{Found, State8, Tail};
 use crate::word::Word;
 use rust_hdl::prelude::*;
@@ -37,6 +37,9 @@ pub struct CoreArray {
     pub tag: Signal<In, Bits<8>>,
     /// Pulse to start the work.
     pub start: Signal<In, Bit>,
+    /// Pulse to stop every core (flush, no new nonces); results found so
+    /// far stay queued.
+    pub stop: Signal<In, Bit>,
     /// A result is available.
     pub result_valid: Signal<Out, Bit>,
     /// The result.
@@ -103,12 +106,17 @@ impl From<UnsupportedUnroll> for ConfigError {
 impl CoreArray {
     /// `cores` cores of `unroll` round stages per transform.
     pub fn new(unroll: usize, cores: usize) -> Result<Self, ConfigError> {
+        Self::with_order(unroll, cores, NonceOrder::Header)
+    }
+
+    /// Like [`new`](Self::new), with the cores counting in `order`.
+    pub fn with_order(unroll: usize, cores: usize, order: NonceOrder) -> Result<Self, ConfigError> {
         if !SUPPORTED_CORES.contains(&cores) {
             return Err(ConfigError::Cores(UnsupportedCores(cores)));
         }
         let shape = CoreShape::new(unroll)?;
         let cores_v = (0..cores)
-            .map(|_| MinerCore::new(unroll))
+            .map(|_| MinerCore::with_order(unroll, order))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             clock: Default::default(),
@@ -119,6 +127,7 @@ impl CoreArray {
             threshold: Default::default(),
             tag: Default::default(),
             start: Default::default(),
+            stop: Default::default(),
             result_valid: Default::default(),
             result: Default::default(),
             result_ack: Default::default(),
@@ -177,10 +186,10 @@ impl Logic for CoreArray {
             self.cores[i].tail.next = self.tail.val();
             self.cores[i].threshold.next = self.threshold.val();
             self.cores[i].tag.next = self.tag.val();
-            self.cores[i].start.next = self.start.val();
+            self.cores[i].start.next = self.start.val() | self.stop.val();
             // A part that starts past the end of the range stays idle.
-            self.cores[i].run.next =
-                (self.cores[i].nonce_start.val() - self.nonce_start.val()) <= self.span.val();
+            self.cores[i].run.next = (!self.stop.val())
+                & ((self.cores[i].nonce_start.val() - self.nonce_start.val()) <= self.span.val());
             // The highest-numbered core with a result wins.
             if self.cores[i].found_valid.val() {
                 self.result_valid.next = true;

@@ -20,6 +20,7 @@ pub mod core;
 pub mod core_array;
 pub mod crc;
 pub mod functions;
+pub mod icarus;
 pub mod pll;
 pub mod protocol;
 pub mod reg;
@@ -33,7 +34,7 @@ pub mod verilog;
 pub mod wiring;
 pub mod word;
 
-pub use crate::core::{CoreShape, MinerCore, UnsupportedUnroll, SUPPORTED_UNROLLS};
+pub use crate::core::{CoreShape, MinerCore, NonceOrder, UnsupportedUnroll, SUPPORTED_UNROLLS};
 pub use crate::slot::{Found, Slot, State8, Tail};
 pub use crate::word::Word;
 

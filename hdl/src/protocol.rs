@@ -89,6 +89,9 @@ pub struct EngineConfig {
     pub timeout_cycles: u32,
     /// Cycles after which an unacknowledged `RESULT` is sent again.
     pub resend_cycles: u32,
+    /// Icarus mode only: the first value the cores count from (0 for
+    /// cgminer; tests start just below a known nonce).
+    pub icarus_first_nonce: u32,
 }
 
 impl EngineConfig {
@@ -101,6 +104,7 @@ impl EngineConfig {
             clock_hz,
             timeout_cycles: clock_hz / 100,
             resend_cycles: clock_hz / 20,
+            icarus_first_nonce: 0,
         }
     }
 
@@ -183,7 +187,7 @@ pub struct ProtocolEngine {
     rx_timer: DFF<Bits<24>>,
     rx_crc_fn: Crc16Byte,
     rx_word: Signal<Local, Word>,
-    buf: DataReg<PayloadBuf>,
+    rxbuf: DataReg<PayloadBuf>,
     // Work registers.
     w_mid: DataReg<State8>,
     w_tail: DataReg<Tail>,
@@ -265,7 +269,7 @@ impl ProtocolEngine {
             rx_timer: Default::default(),
             rx_crc_fn: Default::default(),
             rx_word: Default::default(),
-            buf: Default::default(),
+            rxbuf: Default::default(),
             w_mid: Default::default(),
             w_tail: Default::default(),
             w_start: Default::default(),
@@ -334,13 +338,13 @@ impl Logic for ProtocolEngine {
             tx_crc,
             tx_buf
         );
-        self.buf.clock.next = self.clock.val();
+        self.rxbuf.clock.next = self.clock.val();
         self.w_mid.clock.next = self.clock.val();
         self.w_tail.clock.next = self.clock.val();
         self.w_start.clock.next = self.clock.val();
         self.w_end.clock.next = self.clock.val();
         self.w_threshold.clock.next = self.clock.val();
-        self.buf.d.next = self.buf.q.val();
+        self.rxbuf.d.next = self.rxbuf.q.val();
         self.w_mid.d.next = self.w_mid.q.val();
         self.w_tail.d.next = self.w_tail.q.val();
         self.w_start.d.next = self.w_start.q.val();
@@ -394,25 +398,35 @@ impl Logic for ProtocolEngine {
                     }
                 }
                 RxState::Payload => {
-                    self.buf.d.next.p0 = (self.buf.q.val().p0 << 8) | (self.buf.q.val().p1 >> 24);
-                    self.buf.d.next.p1 = (self.buf.q.val().p1 << 8) | (self.buf.q.val().p2 >> 24);
-                    self.buf.d.next.p2 = (self.buf.q.val().p2 << 8) | (self.buf.q.val().p3 >> 24);
-                    self.buf.d.next.p3 = (self.buf.q.val().p3 << 8) | (self.buf.q.val().p4 >> 24);
-                    self.buf.d.next.p4 = (self.buf.q.val().p4 << 8) | (self.buf.q.val().p5 >> 24);
-                    self.buf.d.next.p5 = (self.buf.q.val().p5 << 8) | (self.buf.q.val().p6 >> 24);
-                    self.buf.d.next.p6 = (self.buf.q.val().p6 << 8) | (self.buf.q.val().p7 >> 24);
-                    self.buf.d.next.p7 = (self.buf.q.val().p7 << 8) | (self.buf.q.val().p8 >> 24);
-                    self.buf.d.next.p8 = (self.buf.q.val().p8 << 8) | (self.buf.q.val().p9 >> 24);
-                    self.buf.d.next.p9 = (self.buf.q.val().p9 << 8) | (self.buf.q.val().p10 >> 24);
-                    self.buf.d.next.p10 =
-                        (self.buf.q.val().p10 << 8) | (self.buf.q.val().p11 >> 24);
-                    self.buf.d.next.p11 =
-                        (self.buf.q.val().p11 << 8) | (self.buf.q.val().p12 >> 24);
-                    self.buf.d.next.p12 =
-                        (self.buf.q.val().p12 << 8) | (self.buf.q.val().p13 >> 24);
-                    self.buf.d.next.p13 =
-                        (self.buf.q.val().p13 << 8) | (self.buf.q.val().p14 >> 24);
-                    self.buf.d.next.p14 = (self.buf.q.val().p14 << 8) | self.rx_word.val();
+                    self.rxbuf.d.next.p0 =
+                        (self.rxbuf.q.val().p0 << 8) | (self.rxbuf.q.val().p1 >> 24);
+                    self.rxbuf.d.next.p1 =
+                        (self.rxbuf.q.val().p1 << 8) | (self.rxbuf.q.val().p2 >> 24);
+                    self.rxbuf.d.next.p2 =
+                        (self.rxbuf.q.val().p2 << 8) | (self.rxbuf.q.val().p3 >> 24);
+                    self.rxbuf.d.next.p3 =
+                        (self.rxbuf.q.val().p3 << 8) | (self.rxbuf.q.val().p4 >> 24);
+                    self.rxbuf.d.next.p4 =
+                        (self.rxbuf.q.val().p4 << 8) | (self.rxbuf.q.val().p5 >> 24);
+                    self.rxbuf.d.next.p5 =
+                        (self.rxbuf.q.val().p5 << 8) | (self.rxbuf.q.val().p6 >> 24);
+                    self.rxbuf.d.next.p6 =
+                        (self.rxbuf.q.val().p6 << 8) | (self.rxbuf.q.val().p7 >> 24);
+                    self.rxbuf.d.next.p7 =
+                        (self.rxbuf.q.val().p7 << 8) | (self.rxbuf.q.val().p8 >> 24);
+                    self.rxbuf.d.next.p8 =
+                        (self.rxbuf.q.val().p8 << 8) | (self.rxbuf.q.val().p9 >> 24);
+                    self.rxbuf.d.next.p9 =
+                        (self.rxbuf.q.val().p9 << 8) | (self.rxbuf.q.val().p10 >> 24);
+                    self.rxbuf.d.next.p10 =
+                        (self.rxbuf.q.val().p10 << 8) | (self.rxbuf.q.val().p11 >> 24);
+                    self.rxbuf.d.next.p11 =
+                        (self.rxbuf.q.val().p11 << 8) | (self.rxbuf.q.val().p12 >> 24);
+                    self.rxbuf.d.next.p12 =
+                        (self.rxbuf.q.val().p12 << 8) | (self.rxbuf.q.val().p13 >> 24);
+                    self.rxbuf.d.next.p13 =
+                        (self.rxbuf.q.val().p13 << 8) | (self.rxbuf.q.val().p14 >> 24);
+                    self.rxbuf.d.next.p14 = (self.rxbuf.q.val().p14 << 8) | self.rx_word.val();
                     self.rx_count.d.next = self.rx_count.q.val() + 1;
                     if (self.rx_count.q.val() + 1) == self.rx_len.q.val() {
                         self.rx_state.d.next = RxState::CrcHi;
@@ -435,21 +449,21 @@ impl Logic for ProtocolEngine {
                         }
                     } else if self.rx_kind.q.val() == 0x02 {
                         if self.rx_len.q.val() == 57 {
-                            self.w_job.d.next = self.buf.q.val().p0 & self.byte_mask.val();
-                            self.w_mid.d.next.a = self.buf.q.val().p1;
-                            self.w_mid.d.next.b = self.buf.q.val().p2;
-                            self.w_mid.d.next.c = self.buf.q.val().p3;
-                            self.w_mid.d.next.d = self.buf.q.val().p4;
-                            self.w_mid.d.next.e = self.buf.q.val().p5;
-                            self.w_mid.d.next.f = self.buf.q.val().p6;
-                            self.w_mid.d.next.g = self.buf.q.val().p7;
-                            self.w_mid.d.next.h = self.buf.q.val().p8;
-                            self.w_tail.d.next.w0 = self.buf.q.val().p9;
-                            self.w_tail.d.next.w1 = self.buf.q.val().p10;
-                            self.w_tail.d.next.w2 = self.buf.q.val().p11;
-                            self.w_start.d.next = self.buf.q.val().p12;
-                            self.w_end.d.next = self.buf.q.val().p13;
-                            self.w_threshold.d.next = self.buf.q.val().p14;
+                            self.w_job.d.next = self.rxbuf.q.val().p0 & self.byte_mask.val();
+                            self.w_mid.d.next.a = self.rxbuf.q.val().p1;
+                            self.w_mid.d.next.b = self.rxbuf.q.val().p2;
+                            self.w_mid.d.next.c = self.rxbuf.q.val().p3;
+                            self.w_mid.d.next.d = self.rxbuf.q.val().p4;
+                            self.w_mid.d.next.e = self.rxbuf.q.val().p5;
+                            self.w_mid.d.next.f = self.rxbuf.q.val().p6;
+                            self.w_mid.d.next.g = self.rxbuf.q.val().p7;
+                            self.w_mid.d.next.h = self.rxbuf.q.val().p8;
+                            self.w_tail.d.next.w0 = self.rxbuf.q.val().p9;
+                            self.w_tail.d.next.w1 = self.rxbuf.q.val().p10;
+                            self.w_tail.d.next.w2 = self.rxbuf.q.val().p11;
+                            self.w_start.d.next = self.rxbuf.q.val().p12;
+                            self.w_end.d.next = self.rxbuf.q.val().p13;
+                            self.w_threshold.d.next = self.rxbuf.q.val().p14;
                             self.start_pulse.d.next = true;
                             self.reply.d.next = 0x82.into();
                         } else {
@@ -466,7 +480,7 @@ impl Logic for ProtocolEngine {
                     } else if self.rx_kind.q.val() == 0x04 {
                         if self.rx_len.q.val() == 1 {
                             if self.res_valid.q.val()
-                                & ((self.buf.q.val().p14 & self.byte_mask.val())
+                                & ((self.rxbuf.q.val().p14 & self.byte_mask.val())
                                     == self.res_seq.q.val())
                             {
                                 self.res_valid.d.next = false;

@@ -1,7 +1,7 @@
 //! The FPGA top level: one source for every board, which differs only by
 //! this descriptor (and by its pin file).
 
-use crate::board::{BoardError, BoardLogic};
+use crate::board::{BoardError, BoardLogic, Protocol};
 use crate::pll::{ClockGen, Family, Pll, PllError};
 use crate::protocol::EngineConfig;
 use crate::verilog::to_verilog;
@@ -27,6 +27,8 @@ pub struct TopConfig {
     pub baud: u64,
     /// The board's LEDs light on a low output.
     pub led_active_low: bool,
+    /// The protocol the board speaks.
+    pub protocol: Protocol,
 }
 
 /// Why a top level cannot be generated.
@@ -66,7 +68,7 @@ pub struct BoardTop {
     /// Status LEDs.
     pub led: Signal<Out, Bits<2>>,
     clockgen: ClockGen,
-    logic: BoardLogic,
+    inner: BoardLogic,
     led_none: Constant<Bits<2>>,
     led_busy: Constant<Bits<2>>,
     led_error: Constant<Bits<2>>,
@@ -84,7 +86,7 @@ impl BoardTop {
             uart_tx: Default::default(),
             led: Default::default(),
             clockgen: ClockGen::new(pll),
-            logic,
+            inner: logic,
             led_none: pattern(0),
             led_busy: pattern(1),
             led_error: pattern(2),
@@ -97,14 +99,14 @@ impl Logic for BoardTop {
     #[hdl_gen]
     fn update(&mut self) {
         self.clockgen.clock_in.next = self.clk_in.val();
-        self.logic.clock.next = self.clockgen.clock_out.val();
-        self.logic.rx.next = self.uart_rx.val();
-        self.uart_tx.next = self.logic.tx.val();
-        if self.logic.led_busy.val() & self.logic.led_error.val() {
+        self.inner.clock.next = self.clockgen.clock_out.val();
+        self.inner.rx.next = self.uart_rx.val();
+        self.uart_tx.next = self.inner.tx.val();
+        if self.inner.led_busy.val() & self.inner.led_error.val() {
             self.led.next = self.led_both.val();
-        } else if self.logic.led_busy.val() {
+        } else if self.inner.led_busy.val() {
             self.led.next = self.led_busy.val();
-        } else if self.logic.led_error.val() {
+        } else if self.inner.led_error.val() {
             self.led.next = self.led_error.val();
         } else {
             self.led.next = self.led_none.val();
@@ -121,7 +123,8 @@ pub fn board_top_verilog(cfg: &TopConfig) -> Result<TopVerilog, TopError> {
     };
     let hash_hz = pll.map_or(f64::from(cfg.osc_hz), |p| p.out_hz);
     let engine = EngineConfig::new(cfg.unroll, cfg.cores, hash_hz.round() as u32);
-    let logic = BoardLogic::new(engine, cfg.baud).map_err(TopError::Board)?;
+    let logic =
+        BoardLogic::with_protocol(engine, cfg.baud, cfg.protocol).map_err(TopError::Board)?;
     let mut top = BoardTop::new(pll, logic, cfg.led_active_low);
     Ok(TopVerilog {
         verilog: to_verilog(&mut top, TOP_MODULE),

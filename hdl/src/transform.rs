@@ -73,10 +73,8 @@ impl Logic for Transform {
             self.stages[i].flush.next = self.flush.val();
             self.stages[i].phase.next = self.phase.val();
             // Off phase 0, a stage iterates on its own slot.
-            if !self.load.val() {
-                self.stages[i].slot_in.next = self.stages[i].out.val();
-                self.stages[i].in_valid.next = self.stages[i].out_valid.val();
-            }
+            self.stages[i].slot_in.next = self.stages[i].out.val();
+            self.stages[i].in_valid.next = self.stages[i].out_valid.val();
         }
         // On phase 0, each stage takes its predecessor's slot.
         if self.load.val() {

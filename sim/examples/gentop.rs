@@ -14,6 +14,7 @@ fn main() {
         cores: 1,
         baud: 115200,
         led_active_low: true,
+        protocol: Default::default(),
     };
     let t = board_top_verilog(&cfg).unwrap();
     eprintln!("hash {} Hz", t.hash_hz);

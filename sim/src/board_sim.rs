@@ -2,7 +2,7 @@
 
 use crate::clocked::Clocked;
 use crate::SimError;
-use ferrominer_hdl::board::MinerBoard;
+use ferrominer_hdl::board::{MinerBoard, Protocol};
 use ferrominer_hdl::protocol::EngineConfig;
 use std::collections::VecDeque;
 
@@ -22,7 +22,17 @@ impl BoardSim {
     /// between two injected bytes (a real UART leaves about
     /// `10 × clock / baud`).
     pub fn new(config: EngineConfig, byte_gap: u32) -> Result<Self, SimError> {
-        let board = MinerBoard::new(config).map_err(|e| SimError::Config(e.to_string()))?;
+        Self::with_protocol(config, Protocol::Native, byte_gap)
+    }
+
+    /// A board speaking `protocol`.
+    pub fn with_protocol(
+        config: EngineConfig,
+        protocol: Protocol,
+        byte_gap: u32,
+    ) -> Result<Self, SimError> {
+        let board = MinerBoard::with_protocol(config, protocol)
+            .map_err(|e| SimError::Config(e.to_string()))?;
         let mut sim = Clocked::new(board)?;
         sim.dut.tx_ready.next = true;
         Ok(Self {

@@ -78,7 +78,7 @@ impl UartLine {
         self.rx_count += 1;
         // Sample in the middle of each bit after the start bit.
         let centre = self.divisor / 2;
-        if self.rx_count >= centre && (self.rx_count - centre) % self.divisor == 0 {
+        if self.rx_count >= centre && (self.rx_count - centre).is_multiple_of(self.divisor) {
             self.rx_bits.push(tx);
             if self.rx_bits.len() == 10 {
                 // bits[0] is the middle of the start bit.

@@ -106,41 +106,37 @@ impl FrameDecoder {
 
     /// The next frame or framing error, or `None` if more bytes are needed.
     pub fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
-        loop {
-            match self.buf.iter().position(|&b| b == SYNC) {
-                Some(0) => {}
-                Some(i) => self.drop_front(i),
-                None => {
-                    let n = self.buf.len();
-                    self.drop_front(n);
-                    return None;
-                }
-            }
-            if self.buf.len() < 2 {
-                return None;
-            }
-            let len = self.buf[1];
-            if len as usize > MAX_PAYLOAD {
-                self.drop_front(1);
-                return Some(Err(FrameError::BadLength(len)));
-            }
-            let total = len as usize + OVERHEAD;
-            if self.buf.len() < total {
-                return None;
-            }
-            let expected = crc16(&self.buf[1..total - 2]);
-            let got = u16::from_be_bytes([self.buf[total - 2], self.buf[total - 1]]);
-            if got != expected {
-                self.drop_front(1);
-                return Some(Err(FrameError::BadCrc { got, expected }));
-            }
-            let frame = Frame {
-                kind: self.buf[2],
-                payload: self.buf[3..total - 2].to_vec(),
-            };
-            self.buf.drain(..total);
-            return Some(Ok(frame));
+        // Skip to the next sync byte.
+        let Some(i) = self.buf.iter().position(|&b| b == SYNC) else {
+            let n = self.buf.len();
+            self.drop_front(n);
+            return None;
+        };
+        self.drop_front(i);
+        if self.buf.len() < 2 {
+            return None;
         }
+        let len = self.buf[1];
+        if len as usize > MAX_PAYLOAD {
+            self.drop_front(1);
+            return Some(Err(FrameError::BadLength(len)));
+        }
+        let total = len as usize + OVERHEAD;
+        if self.buf.len() < total {
+            return None;
+        }
+        let expected = crc16(&self.buf[1..total - 2]);
+        let got = u16::from_be_bytes([self.buf[total - 2], self.buf[total - 1]]);
+        if got != expected {
+            self.drop_front(1);
+            return Some(Err(FrameError::BadCrc { got, expected }));
+        }
+        let frame = Frame {
+            kind: self.buf[2],
+            payload: self.buf[3..total - 2].to_vec(),
+        };
+        self.buf.drain(..total);
+        Some(Ok(frame))
     }
 }
 

