@@ -33,14 +33,17 @@
 pub mod bench;
 pub mod boards;
 pub mod build;
+pub mod device;
 pub mod hash;
 pub mod header;
 mod hexparse;
 pub mod midstate;
+pub mod miner;
 pub mod protocol;
 pub mod simulate;
 pub mod stratum;
 pub mod target;
+pub mod transport;
 #[cfg(test)]
 mod test_vectors;
 pub mod work;

@@ -10,6 +10,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 mod cli_build;
+mod cli_mine;
 
 /// ferrominer: an open FPGA Bitcoin-mining toolchain.
 ///
@@ -56,6 +57,16 @@ enum Command {
     Build(cli_build::BuildArgs),
     /// Program a board with its bitstream (iceprog or openFPGALoader).
     Flash(cli_build::FlashArgs),
+    /// Mine: work from a Stratum v1 pool or a given header, on boards on
+    /// serial ports (or an emulated board with --emulate).
+    ///
+    /// Every nonce a board reports is verified with sha2 before it is used:
+    /// a wrong one is counted as a hardware error and never submitted.
+    ///
+    /// Examples:
+    ///   ferrominer mine --port /dev/ttyUSB1 -o stratum+tcp://pool:3333 -u me.worker
+    ///   ferrominer mine --port auto --header 0100...2b7c --start 2083236000 --count 2000
+    Mine(cli_mine::MineArgs),
 }
 
 #[derive(Args)]
@@ -171,6 +182,7 @@ fn main() {
         Command::Boards(a) => cli_build::cmd_boards(a),
         Command::Build(a) => cli_build::cmd_build(a),
         Command::Flash(a) => cli_build::cmd_flash(a),
+        Command::Mine(a) => cli_mine::cmd_mine(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
