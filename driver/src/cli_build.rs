@@ -210,3 +210,105 @@ pub fn cmd_flash(a: FlashArgs) -> Result<()> {
     eprintln!("programmed {} with `{cmd}`", board.name);
     Ok(())
 }
+
+#[derive(Args)]
+pub struct FitArgs {
+    /// Board id (see `ferrominer boards`).
+    #[arg(long)]
+    board: String,
+    /// Stop starting new builds after this many minutes (running builds
+    /// finish).
+    #[arg(long, value_name = "MINUTES")]
+    budget: Option<f64>,
+    /// Clock (MHz) each candidate is first built at; a candidate that
+    /// misses timing is built again just below its Fmax. Default: 48 MHz on
+    /// iCE40, 100 MHz on ECP5.
+    #[arg(long)]
+    start_freq: Option<f64>,
+    /// Only try these unroll factors (comma-separated).
+    #[arg(long, value_delimiter = ',', value_parser = crate::parse_unroll)]
+    unroll: Vec<usize>,
+    /// Only try these core counts (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    cores: Vec<usize>,
+    /// Output directory. Default: build/<board>-fit.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+struct FitPrinter;
+
+impl ferrominer::build::fit::FitProgress for FitPrinter {
+    fn building(&mut self, unroll: usize, cores: usize, clock_mhz: f64) {
+        eprintln!("building U={unroll} N={cores} at {clock_mhz:.1} MHz ...");
+    }
+    fn attempt(&mut self, a: &ferrominer::build::fit::FitAttempt) {
+        eprintln!("  U={} N={}: {}", a.unroll, a.cores, a.outcome);
+    }
+}
+
+pub fn cmd_fit(a: FitArgs) -> Result<()> {
+    use ferrominer::build::fit::{fit, FitOptions, FIT_CORES, FIT_UNROLLS};
+    let board = Board::find(&a.board)?;
+    if let Some(c) = a.cores.iter().find(|c| !FIT_CORES.contains(c)) {
+        bail!("--cores {c} is not supported: use 1, 2, 4 or 8");
+    }
+    if a.budget.is_some_and(|b| !(b.is_finite() && b > 0.0)) {
+        bail!("--budget must be a positive number of minutes");
+    }
+    let opts = FitOptions {
+        out_dir: a
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("build/{}-fit", board.id))),
+        budget: a
+            .budget
+            .map(|m| std::time::Duration::from_secs_f64(m * 60.0)),
+        start_mhz: a.start_freq.unwrap_or(match board.family {
+            Family::Ice40 => 48.0,
+            Family::Ecp5 => 100.0,
+        }),
+        unrolls: if a.unroll.is_empty() {
+            FIT_UNROLLS.to_vec()
+        } else {
+            a.unroll.clone()
+        },
+        cores: if a.cores.is_empty() {
+            FIT_CORES.to_vec()
+        } else {
+            a.cores.clone()
+        },
+    };
+    let mut design = |u: usize, n: usize, mhz: f64| {
+        design_for(
+            board,
+            u,
+            n,
+            Some(mhz),
+            ferrominer_hdl::board::Protocol::Native,
+        )
+    };
+    let result = fit(board, &opts, &mut design, &mut FitPrinter);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
+        print!("{}", result.to_markdown());
+        match result.best.map(|i| &result.attempts[i]) {
+            Some(b) => println!(
+                "Best: U={} N={} at {:.1} MHz: {:.3} MH/s (build in {})",
+                b.unroll,
+                b.cores,
+                b.clock_mhz.unwrap_or(0.0),
+                b.hash_rate.unwrap_or(0.0) / 1e6,
+                opts.out_dir
+                    .join(format!("u{}-n{}-*", b.unroll, b.cores))
+                    .display()
+            ),
+            None => println!("No configuration fits {} with timing met.", board.id),
+        }
+    }
+    Ok(())
+}

@@ -67,6 +67,10 @@ enum Command {
     ///   ferrominer mine --port /dev/ttyUSB1 -o stratum+tcp://pool:3333 -u me.worker
     ///   ferrominer mine --port auto --header 0100...2b7c --start 2083236000 --count 2000
     Mine(cli_mine::MineArgs),
+    /// Find the fastest configuration that fits a board: tries (unroll,
+    /// cores, clock) combinations with yosys/nextpnr, reports each, and
+    /// picks the fitting, timing-clean one with the highest hash rate.
+    Fit(cli_build::FitArgs),
 }
 
 #[derive(Args)]
@@ -183,6 +187,7 @@ fn main() {
         Command::Build(a) => cli_build::cmd_build(a),
         Command::Flash(a) => cli_build::cmd_flash(a),
         Command::Mine(a) => cli_mine::cmd_mine(a),
+        Command::Fit(a) => cli_build::cmd_fit(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -17,6 +17,7 @@
 //! | `ferrominer.bin` or `ferrominer.bit`, `pack.log` | icepack / ecppack |
 //! | `build.sh`, `build-report.json` | ferrominer |
 
+pub mod fit;
 pub mod flash;
 pub mod report;
 pub mod tools;

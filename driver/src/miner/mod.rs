@@ -18,7 +18,7 @@ use crate::device::{Device, DeviceError, Reported};
 use crate::protocol::{Ident, SetWork};
 use crate::transport::Transport;
 use crate::work::NonceCheck;
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 /// How many of a board's past works are kept to verify late results.
@@ -67,6 +67,11 @@ pub struct MinerStats {
     pub unknown_job: u64,
     /// Blocks found (hash meets the header's network target).
     pub blocks: u64,
+    /// Nonces reported again for the same work (after a command was
+    /// repeated on a noisy line): counted, never submitted twice.
+    pub duplicates: u64,
+    /// Line counters summed over the boards.
+    pub line: crate::device::LineStats,
 }
 
 /// Progress callbacks, in the style of espflash's `ProgressCallbacks`.
@@ -122,6 +127,8 @@ struct BoardSlot {
     last_progress: u32,
     rate: f64,
     hashes: u64,
+    /// Shares already taken, per (job id, nonce), for the works kept.
+    seen: HashSet<(u8, u32)>,
 }
 
 /// Boards mining together.
@@ -154,6 +161,7 @@ impl Miner {
                 last_progress: 0,
                 rate: 0.0,
                 hashes: 0,
+                seen: HashSet::new(),
             });
         }
         let n = boards.len();
@@ -176,6 +184,19 @@ impl Miner {
     /// Counters so far.
     pub fn stats(&self) -> &MinerStats {
         &self.stats
+    }
+
+    fn line_stats(&self) -> crate::device::LineStats {
+        let mut sum = crate::device::LineStats::default();
+        for b in &self.boards {
+            let s = b.device.stats();
+            sum.frames += s.frames;
+            sum.bad_frames += s.bad_frames;
+            sum.board_errors += s.board_errors;
+            sum.retries += s.retries;
+            sum.repeated_results += s.repeated_results;
+        }
+        sum
     }
 
     /// Mine until `stop`, or until a header source is exhausted and every
@@ -221,6 +242,7 @@ impl Miner {
             let timed_out = stop.duration.is_some_and(|d| self.started.elapsed() >= d);
             let enough = stop.shares.is_some_and(|n| self.stats.shares >= n);
             if done || timed_out || enough {
+                self.stats.line = self.line_stats();
                 observer.stats(&self.stats);
                 return self.stats.clone();
             }
@@ -290,6 +312,7 @@ impl Miner {
                 obs.work_sent(i, &unit, job);
                 b.last_progress = 0;
                 b.last_status = Instant::now();
+                b.seen.retain(|(j, _)| *j != job);
                 if let Some(old) = b.current.replace((job, unit.clone())) {
                     b.recent.push_back(old);
                     while b.recent.len() > RECENT_WORKS {
@@ -344,6 +367,7 @@ impl Miner {
         }
         self.stats.board_rates[i] = b.rate;
         self.stats.total_rate = self.stats.board_rates.iter().sum();
+        self.stats.line = self.line_stats();
         Ok(())
     }
 
@@ -374,6 +398,10 @@ impl Miner {
         }
         if !check.hash.meets_target(&unit.share_target) {
             self.stats.below_target += 1;
+            return;
+        }
+        if !self.boards[i].seen.insert((r.job_id, r.nonce)) {
+            self.stats.duplicates += 1;
             return;
         }
         self.stats.shares += 1;

@@ -8,9 +8,11 @@
 pub mod discover;
 pub mod noisy;
 pub mod serial;
+pub mod simulated;
 
 pub use noisy::{NoiseConfig, NoisyTransport};
 pub use serial::SerialTransport;
+pub use simulated::SimulatedBoard;
 
 use std::time::Duration;
 

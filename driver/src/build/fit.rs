@@ -1,0 +1,283 @@
+//! `ferrominer fit`: find the best (unroll, cores, clock) for a board.
+//!
+//! Candidates are tried from the smallest hashing capacity (U × N) up. Each
+//! one is built at a starting clock; if timing fails, it is built again just
+//! below the Fmax nextpnr achieved. Area grows linearly with the number of
+//! round stages, so once two builds are known the next candidate's area is
+//! predicted, and candidates predicted not to fit are skipped (and so are
+//! those larger than one that did not fit). The best fitting, timing-clean
+//! build (highest hash rate at the clock it was built for) wins.
+
+use super::report::BuildReport;
+use super::{build, BuildError, BuildOptions, BuildProgress, Design};
+use crate::boards::Board;
+use ferrominer_hdl::CoreShape;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// Unroll factors `fit` tries.
+pub const FIT_UNROLLS: [usize; 7] = [1, 2, 4, 8, 16, 32, 64];
+/// Core counts `fit` tries.
+pub const FIT_CORES: [usize; 4] = [1, 2, 4, 8];
+
+/// How a fit runs.
+#[derive(Debug, Clone)]
+pub struct FitOptions {
+    /// Where each attempt's build directory goes.
+    pub out_dir: std::path::PathBuf,
+    /// Stop starting builds after this long.
+    pub budget: Option<Duration>,
+    /// The clock each candidate is first built at, MHz.
+    pub start_mhz: f64,
+    /// Only try these unroll factors (default [`FIT_UNROLLS`]).
+    pub unrolls: Vec<usize>,
+    /// Only try these core counts (default [`FIT_CORES`]).
+    pub cores: Vec<usize>,
+}
+
+/// What happened to one candidate.
+#[derive(Debug, Clone, Serialize)]
+pub struct FitAttempt {
+    /// Round stages per transform.
+    pub unroll: usize,
+    /// Cores.
+    pub cores: usize,
+    /// The hash clock built for (MHz), if a build ran.
+    pub clock_mhz: Option<f64>,
+    /// The outcome in words: "fits", "timing failed", "does not fit", ...
+    pub outcome: String,
+    /// The build report of the last build of this candidate.
+    pub report: Option<BuildReport>,
+    /// Hash rate at the clock built for, if it fits and meets timing (H/s).
+    pub hash_rate: Option<f64>,
+}
+
+/// The result of a fit.
+#[derive(Debug, Clone, Serialize)]
+pub struct FitResult {
+    /// Board id.
+    pub board: String,
+    /// Every candidate, in the order tried.
+    pub attempts: Vec<FitAttempt>,
+    /// Index of the best attempt.
+    pub best: Option<usize>,
+    /// Seconds spent.
+    pub seconds: f64,
+}
+
+/// Fit progress callbacks.
+pub trait FitProgress {
+    /// A build of a candidate starts.
+    fn building(&mut self, _unroll: usize, _cores: usize, _clock_mhz: f64) {}
+    /// A candidate is settled.
+    fn attempt(&mut self, _attempt: &FitAttempt) {}
+}
+
+/// Round stages a configuration has (both transforms, all cores).
+pub fn stage_count(unroll: usize, cores: usize) -> usize {
+    CoreShape::new(unroll).map_or(usize::MAX, |s| (s.unroll + s.second_stages) * cores)
+}
+
+/// Makes the design for `(unroll, cores, clock_mhz)` and returns it with the
+/// hash clock the PLL really gives.
+pub type DesignFn<'a> = dyn FnMut(usize, usize, f64) -> anyhow::Result<(Design, f64)> + 'a;
+
+struct Quiet;
+impl BuildProgress for Quiet {}
+
+/// Try configurations for `board`; see the module docs.
+pub fn fit(
+    board: &Board,
+    opts: &FitOptions,
+    design: &mut DesignFn<'_>,
+    progress: &mut dyn FitProgress,
+) -> FitResult {
+    let t0 = Instant::now();
+    let mut cands: Vec<(usize, usize)> = opts
+        .unrolls
+        .iter()
+        .flat_map(|&u| opts.cores.iter().map(move |&n| (u, n)))
+        .collect();
+    cands.sort_by_key(|&(u, n)| (u * n, stage_count(u, n)));
+    let capacity = board.capacity.lut4 as f64;
+    let mut points: Vec<(f64, f64)> = Vec::new(); // (stages, LUTs used)
+    let mut too_big: Option<usize> = None; // smallest stage count that did not fit
+    let mut result = FitResult {
+        board: board.id.to_string(),
+        attempts: Vec::new(),
+        best: None,
+        seconds: 0.0,
+    };
+    for (u, n) in cands {
+        let stages = stage_count(u, n);
+        let mut attempt = FitAttempt {
+            unroll: u,
+            cores: n,
+            clock_mhz: None,
+            outcome: String::new(),
+            report: None,
+            hash_rate: None,
+        };
+        let predicted = predict(&points, stages as f64);
+        if too_big.is_some_and(|s| stages >= s) {
+            attempt.outcome = "skipped: larger than a configuration that did not fit".into();
+        } else if predicted.is_some_and(|p| p > 1.02 * capacity) {
+            attempt.outcome = format!(
+                "skipped: predicted {:.0} of {} LUTs",
+                predicted.unwrap_or(0.0),
+                board.capacity.lut4
+            );
+        } else if opts.budget.is_some_and(|b| t0.elapsed() >= b) {
+            attempt.outcome = "skipped: budget spent".into();
+        } else {
+            let mut clock = opts.start_mhz;
+            for round in 0..2 {
+                progress.building(u, n, clock);
+                let dir = opts.out_dir.join(format!("u{u}-n{n}-{clock:.0}mhz"));
+                match build_one(board, &dir, u, n, clock, design) {
+                    Ok((report, actual)) => {
+                        attempt.clock_mhz = Some(actual);
+                        points.push((stages as f64, report.lut4.used as f64));
+                        let fmax = report.fmax_mhz.unwrap_or(0.0);
+                        let met = report.timing_met;
+                        attempt.report = Some(report);
+                        if met {
+                            attempt.outcome = "fits, timing met".into();
+                            attempt.hash_rate = Some(actual * 1e6 * (u * n) as f64 / 64.0);
+                            break;
+                        }
+                        attempt.outcome = format!("fits, timing failed ({fmax:.1} MHz)");
+                        if round == 0 && fmax > 1.0 {
+                            clock = (fmax * 0.95).floor();
+                            continue;
+                        }
+                        break;
+                    }
+                    Err(FitBuildError::DoesNotFit(why)) => {
+                        attempt.outcome = format!("does not fit: {why}");
+                        too_big = Some(too_big.map_or(stages, |s| s.min(stages)));
+                        break;
+                    }
+                    Err(FitBuildError::Other(why)) => {
+                        attempt.outcome = format!("build failed: {why}");
+                        break;
+                    }
+                }
+            }
+        }
+        progress.attempt(&attempt);
+        result.attempts.push(attempt);
+    }
+    result.best = result
+        .attempts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| a.hash_rate.map(|r| (i, r)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i);
+    result.seconds = t0.elapsed().as_secs_f64();
+    result
+}
+
+enum FitBuildError {
+    DoesNotFit(String),
+    Other(String),
+}
+
+fn build_one(
+    board: &Board,
+    dir: &std::path::Path,
+    u: usize,
+    n: usize,
+    clock: f64,
+    design: &mut DesignFn<'_>,
+) -> Result<(BuildReport, f64), FitBuildError> {
+    let (d, actual) = design(u, n, clock).map_err(|e| FitBuildError::Other(format!("{e:#}")))?;
+    let opts = BuildOptions {
+        out_dir: dir.to_path_buf(),
+        freq_mhz: Some(actual),
+        strict: false,
+        unroll: u,
+        cores: n,
+    };
+    match build(&d, board, &opts, &mut Quiet) {
+        Ok(r) => Ok((r, actual)),
+        Err(e @ BuildError::DoesNotFit { .. }) => Err(FitBuildError::DoesNotFit(e.to_string())),
+        Err(e) => Err(FitBuildError::Other(e.to_string())),
+    }
+}
+
+/// Share of a first build's LUTs assumed fixed (UART, protocol engine)
+/// until a second build shows the real split.
+const FIXED_SHARE: f64 = 0.4;
+
+/// LUTs predicted for `stages` from the builds so far (a line through the
+/// last two points; with one point, [`FIXED_SHARE`] of it fixed and the
+/// rest proportional to the stages).
+fn predict(points: &[(f64, f64)], stages: f64) -> Option<f64> {
+    match points {
+        [] => None,
+        [(s, l)] => Some(l * (FIXED_SHARE + (1.0 - FIXED_SHARE) * stages / s)),
+        [.., (s0, l0), (s1, l1)] if (s1 - s0).abs() > f64::EPSILON => {
+            Some(l1 + (stages - s1) * (l1 - l0) / (s1 - s0))
+        }
+        [.., (s, l)] => Some(l * stages / s),
+    }
+}
+
+impl FitResult {
+    /// A Markdown table of the attempts, the best one marked.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::from(
+            "| U | N | clock MHz | LUT4 | FF | Fmax MHz | hash rate | outcome |\n|---:|---:|---:|---:|---:|---:|---:|---|\n",
+        );
+        for (i, a) in self.attempts.iter().enumerate() {
+            let r = a.report.as_ref();
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {}{} |\n",
+                a.unroll,
+                a.cores,
+                a.clock_mhz.map_or("-".into(), |c| format!("{c:.1}")),
+                r.map_or("-".into(), |r| format!(
+                    "{}/{}",
+                    r.lut4.used, r.lut4.available
+                )),
+                r.map_or("-".into(), |r| r.ff.used.to_string()),
+                r.and_then(|r| r.fmax_mhz)
+                    .map_or("-".into(), |f| format!("{f:.1}")),
+                a.hash_rate
+                    .map_or("-".into(), |h| format!("{:.3} MH/s", h / 1e6)),
+                a.outcome,
+                if Some(i) == self.best {
+                    " **best**"
+                } else {
+                    ""
+                }
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn area_prediction_is_linear_in_stages() {
+        assert_eq!(predict(&[], 10.0), None);
+        // One point: 40% fixed, the rest per stage.
+        assert!((predict(&[(2.0, 1000.0)], 4.0).unwrap() - 1600.0).abs() < 1e-9);
+        // 1000 LUTs of fixed logic plus 500 per stage.
+        let p = predict(&[(2.0, 2000.0), (4.0, 3000.0)], 10.0).unwrap();
+        assert!((p - 6000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn stage_counts() {
+        // U=64: 64 + 61 stages; U=1: 1 + 1.
+        assert_eq!(stage_count(64, 1), 125);
+        assert_eq!(stage_count(1, 1), 2);
+        assert_eq!(stage_count(8, 2), 32);
+    }
+}
