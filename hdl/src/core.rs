@@ -225,6 +225,7 @@ pub struct MinerCore {
     pub running: Signal<Out, Bit>,
     enable: Signal<Local, Bit>,
     advance: Signal<Local, Bit>,
+    phase_next: Signal<Local, Bits<6>>,
     phase: DFF<Bits<6>>,
     nonce_ctr: DFF<Word>,
     issuing: DFF<Bit>,
@@ -283,6 +284,7 @@ impl MinerCore {
             running: Default::default(),
             enable: Default::default(),
             advance: Default::default(),
+            phase_next: Default::default(),
             phase: Default::default(),
             nonce_ctr: Default::default(),
             issuing: Default::default(),
@@ -330,13 +332,15 @@ impl Logic for MinerCore {
         self.enable.next = !(self.cmp.q.val().hit & self.fifo.full.val());
         self.advance.next = self.enable.val() & (self.phase.q.val() == 0);
         self.running.next = self.enable.val();
+        self.phase_next.next = self.phase.q.val();
         if self.enable.val() {
             if self.phase.q.val() == self.last_phase.val() {
-                self.phase.d.next = 0.into();
+                self.phase_next.next = 0.into();
             } else {
-                self.phase.d.next = self.phase.q.val() + 1;
+                self.phase_next.next = self.phase.q.val() + 1;
             }
         }
+        self.phase.d.next = self.phase_next.val();
 
         // Issue: one nonce per phase-0 cycle. The counter keeps counting
         // after the range ends so that the latency correction stays exact.
@@ -361,6 +365,7 @@ impl Logic for MinerCore {
         self.first.load.next = self.advance.val();
         self.first.flush.next = self.start.val();
         self.first.phase.next = self.phase.q.val();
+        self.first.phase_next.next = self.phase_next.val();
         self.first.entry.next = self.first_init.val();
         self.first.entry.next.a = self.midstate.val().a;
         self.first.entry.next.b = self.midstate.val().b;
@@ -410,6 +415,7 @@ impl Logic for MinerCore {
         self.second.load.next = self.advance.val();
         self.second.flush.next = self.start.val();
         self.second.phase.next = self.phase.q.val();
+        self.second.phase_next.next = self.phase_next.val();
         self.second.entry.next = self.fin.q.val();
         self.second.entry_valid.next = self.fin_valid.q.val();
 

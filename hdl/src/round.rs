@@ -36,6 +36,9 @@ pub struct RoundStage {
     pub flush: Signal<In, Bit>,
     /// Cycle within the stage's `R` rounds, `0..R`.
     pub phase: Signal<In, Bits<6>>,
+    /// The phase of the next cycle (the K table is a synchronous ROM,
+    /// addressed a cycle ahead so it can live in block RAM).
+    pub phase_next: Signal<In, Bits<6>>,
     /// The slot this cycle's round works on: the previous stage's slot on
     /// phase 0, this stage's own slot otherwise (the transform muxes it).
     pub slot_in: Signal<In, Slot>,
@@ -47,7 +50,10 @@ pub struct RoundStage {
     pub out_valid: Signal<Out, Bit>,
     data: DataReg<Slot>,
     valid: DFF<Bit>,
-    k_next: ROM<Word, 6>,
+    k_rom: SyncROM<Word, 6>,
+    k_const: Constant<Word>,
+    use_rom: Constant<Bit>,
+    k_next: Signal<Local, Word>,
     sigma0: WordFn,
     sigma1: WordFn,
     ch: Ch,
@@ -59,25 +65,27 @@ impl RoundStage {
     /// A stage running rounds `first .. first + rounds`.
     pub fn new(first: usize, rounds: usize) -> Self {
         assert!(rounds >= 1 && first + rounds <= 64, "rounds out of range");
+        // K[t+1] for each of the stage's rounds (K[64] does not exist: 0).
+        let k_next = |k: usize| Word(K.get(first + k + 1).copied().unwrap_or(0));
         let table: BTreeMap<Bits<6>, Word> = (0..rounds)
-            .map(|k| {
-                let next = first + k + 1;
-                let kv = if next < 64 { K[next] } else { 0 };
-                ((k as u64).into(), Word(kv))
-            })
+            .map(|k| ((k as u64).into(), k_next(k)))
             .collect();
         Self {
             clock: Default::default(),
             enable: Default::default(),
             flush: Default::default(),
             phase: Default::default(),
+            phase_next: Default::default(),
             slot_in: Default::default(),
             in_valid: Default::default(),
             out: Default::default(),
             out_valid: Default::default(),
             data: Default::default(),
             valid: Default::default(),
-            k_next: ROM::new(table),
+            k_rom: SyncROM::new(table),
+            k_const: Constant::new(k_next(0)),
+            use_rom: Constant::new(rounds > 1),
+            k_next: Default::default(),
             sigma0: WordFn::new(WordFnKind::BigSigma0),
             sigma1: WordFn::new(WordFnKind::BigSigma1),
             ch: Default::default(),
@@ -107,7 +115,14 @@ impl Logic for RoundStage {
         self.schedule.w1.next = self.slot_in.val().w1;
         self.schedule.w9.next = self.slot_in.val().w9;
         self.schedule.w14.next = self.slot_in.val().w14;
-        self.k_next.address.next = self.phase.val();
+        // One round: K is a constant. Several: a ROM read a cycle ahead.
+        self.k_rom.clock.next = self.clock.val();
+        self.k_rom.address.next = self.phase_next.val();
+        if self.use_rom.val() {
+            self.k_next.next = self.k_rom.data.val();
+        } else {
+            self.k_next.next = self.k_const.val();
+        }
         // The register: the round's result, or hold when stalled.
         if self.enable.val() {
             // a' = T1 + T2 and e' = d + T1, written so both share T1's adders.
@@ -139,7 +154,7 @@ impl Logic for RoundStage {
             self.data.d.next.w14 = self.slot_in.val().w15;
             self.data.d.next.w15 = self.schedule.out.val();
             self.data.d.next.hkw =
-                (self.slot_in.val().g + self.k_next.data.val()) + self.slot_in.val().w1;
+                (self.slot_in.val().g + self.k_next.val()) + self.slot_in.val().w1;
             self.valid.d.next = self.in_valid.val();
         } else {
             self.data.d.next = self.data.q.val();
@@ -215,8 +230,14 @@ mod tests {
         stage.slot_in.next = slot_from(state, &msg[first..first + 16], first);
         stage.in_valid.next = true;
         let mut expect = state;
+        // The ROM is read a cycle ahead: present phase 0 once first.
+        stage.phase_next.next = 0.into();
+        stage.enable.next = false;
+        clock(&mut stage);
+        stage.enable.next = true;
         for k in 0..rounds {
             stage.phase.next = (k as u64).into();
+            stage.phase_next.next = (((k + 1) % rounds) as u64).into();
             clock(&mut stage);
             // After phase 0 the stage works on its own slot.
             stage.slot_in.next = stage.out.val();

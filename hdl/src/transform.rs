@@ -23,6 +23,8 @@ pub struct Transform {
     pub flush: Signal<In, Bit>,
     /// Round within each stage, `0..R`.
     pub phase: Signal<In, Bits<6>>,
+    /// The phase of the next cycle.
+    pub phase_next: Signal<In, Bits<6>>,
     /// The slot entering round 0.
     pub entry: Signal<In, Slot>,
     /// Whether `entry` holds a nonce.
@@ -46,6 +48,7 @@ impl Transform {
             load: Default::default(),
             flush: Default::default(),
             phase: Default::default(),
+            phase_next: Default::default(),
             entry: Default::default(),
             entry_valid: Default::default(),
             out: Default::default(),
@@ -72,6 +75,7 @@ impl Logic for Transform {
             self.stages[i].enable.next = self.enable.val();
             self.stages[i].flush.next = self.flush.val();
             self.stages[i].phase.next = self.phase.val();
+            self.stages[i].phase_next.next = self.phase_next.val();
             // Off phase 0, a stage iterates on its own slot.
             self.stages[i].slot_in.next = self.stages[i].out.val();
             self.stages[i].in_valid.next = self.stages[i].out_valid.val();
@@ -146,15 +150,22 @@ mod tests {
             t.connect_all();
             let state: [u32; 8] = if stages == 8 { IV } else { rng.gen() };
             let block: [u32; 16] = rng.gen();
-            t.enable.next = true;
             t.entry.next = entry(state, block);
             t.entry_valid.next = true;
             let mut phase = 0;
+            // The K ROMs are read a cycle ahead: one idle cycle first.
+            t.phase_next.next = 0.into();
+            t.clock.next = Clock { clk: true };
+            settle(&mut t);
+            t.clock.next = Clock { clk: false };
+            settle(&mut t);
+            t.enable.next = true;
             // A slot needs `stages` loads to reach the last stage's register,
             // then R - 1 more cycles to finish its rounds there.
             for _ in 0..stages * r {
                 t.load.next = phase == 0;
                 t.phase.next = (phase as u64).into();
+                t.phase_next.next = (((phase + 1) % r) as u64).into();
                 settle(&mut t);
                 t.clock.next = Clock { clk: true };
                 settle(&mut t);
