@@ -362,7 +362,10 @@ impl Logic for MinerCore {
 
         // First transform: the header's second block from the midstate.
         self.first.enable.next = self.enable.val();
-        self.first.load.next = self.advance.val();
+        // A stalled stage holds its register whatever its input, so the
+        // input mux needs only the phase: a constant for one-round stages,
+        // where synthesis then removes the mux altogether.
+        self.first.load.next = self.phase.q.val() == 0;
         self.first.flush.next = self.start.val();
         self.first.phase.next = self.phase.q.val();
         self.first.phase_next.next = self.phase_next.val();
@@ -412,7 +415,7 @@ impl Logic for MinerCore {
 
         // Second transform: the digest from the IV, 61 rounds or more.
         self.second.enable.next = self.enable.val();
-        self.second.load.next = self.advance.val();
+        self.second.load.next = self.phase.q.val() == 0;
         self.second.flush.next = self.start.val();
         self.second.phase.next = self.phase.q.val();
         self.second.phase_next.next = self.phase_next.val();

@@ -17,7 +17,8 @@ pub struct Transform {
     pub clock: Signal<In, Clock>,
     /// Low to hold everything.
     pub enable: Signal<In, Bit>,
-    /// High on phase-0 cycles: every stage takes its predecessor's slot.
+    /// High on phase-0 cycles: every stage takes its predecessor's slot
+    /// (independent of `enable`: a stalled stage holds anyway).
     pub load: Signal<In, Bit>,
     /// High to drop every slot in flight.
     pub flush: Signal<In, Bit>,
