@@ -179,6 +179,11 @@ pub struct Board {
     pub idcode: Option<u32>,
     /// The board oscillator that drives `clk_in`, in Hz.
     pub oscillator_hz: u32,
+    /// The oscillator pin is an iCE40 PLL's own pad input, so the PLL must
+    /// be `SB_PLL40_PAD` fed straight from the pin (iCEBreaker: pin 35
+    /// feeds `SB_PLL40_PAD.PACKAGEPIN` in icebreaker-examples'
+    /// pll_uart_mirror.v; nextpnr refuses `SB_PLL40_CORE` there).
+    pub pll_from_pad: bool,
     /// The pin file, relative to the repository root.
     pub pin_file: &'static str,
     /// Pins of `led[0]` and `led[1]`.
@@ -242,6 +247,7 @@ static BOARDS: [Board; 7] = [
         pack_tool: PackTool::Icepack,
         idcode: None,
         oscillator_hz: 12_000_000,
+        pll_from_pad: true,
         pin_file: "constraints/icebreaker.pcf",
         led_pins: ["11", "37"],
         led_polarity: Polarity::ActiveLow,
@@ -279,6 +285,7 @@ static BOARDS: [Board; 7] = [
         pack_tool: PackTool::Icepack,
         idcode: None,
         oscillator_hz: 100_000_000,
+        pll_from_pad: false,
         pin_file: "constraints/alchitry-cu.pcf",
         led_pins: ["J11", "K11"],
         led_polarity: Polarity::ActiveHigh,
@@ -317,6 +324,7 @@ static BOARDS: [Board; 7] = [
         pack_tool: PackTool::Ecppack,
         idcode: Some(0x2111_1043),
         oscillator_hz: 25_000_000,
+        pll_from_pad: false,
         pin_file: "constraints/ulx3s.lpf",
         led_pins: ["B2", "C2"],
         led_polarity: Polarity::ActiveHigh,
@@ -351,6 +359,7 @@ static BOARDS: [Board; 7] = [
         pack_tool: PackTool::Ecppack,
         idcode: Some(0x4111_1043),
         oscillator_hz: 25_000_000,
+        pll_from_pad: false,
         pin_file: "constraints/ulx3s.lpf",
         led_pins: ["B2", "C2"],
         led_polarity: Polarity::ActiveHigh,
@@ -385,6 +394,7 @@ static BOARDS: [Board; 7] = [
         pack_tool: PackTool::Ecppack,
         idcode: Some(0x4111_2043),
         oscillator_hz: 25_000_000,
+        pll_from_pad: false,
         pin_file: "constraints/ulx3s.lpf",
         led_pins: ["B2", "C2"],
         led_polarity: Polarity::ActiveHigh,
@@ -419,6 +429,7 @@ static BOARDS: [Board; 7] = [
         pack_tool: PackTool::Ecppack,
         idcode: Some(0x4111_3043),
         oscillator_hz: 25_000_000,
+        pll_from_pad: false,
         pin_file: "constraints/ulx3s.lpf",
         led_pins: ["B2", "C2"],
         led_polarity: Polarity::ActiveHigh,
@@ -453,6 +464,7 @@ static BOARDS: [Board; 7] = [
         pack_tool: PackTool::Ecppack,
         idcode: Some(0x8111_3043),
         oscillator_hz: 12_000_000,
+        pll_from_pad: false,
         pin_file: "constraints/ecp5-evn.lpf",
         led_pins: ["A13", "A12"],
         led_polarity: Polarity::ActiveLow,

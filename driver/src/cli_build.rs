@@ -98,6 +98,7 @@ fn design_for(
         baud: ferrominer_hdl::uart::DEFAULT_BAUD,
         led_active_low: board.led_polarity == Polarity::ActiveLow,
         protocol,
+        pll_from_pad: board.pll_from_pad,
     };
     let top = board_top_verilog(&cfg)
         .with_context(|| format!("cannot generate the top level for {}", board.id))?;

@@ -192,7 +192,14 @@ impl Pll {
     }
 
     /// The primitive's instantiation, from `clock_in` to the wire `pll_out`.
-    pub fn verilog(&self) -> String {
+    /// `from_pad`: on iCE40, use `SB_PLL40_PAD`, whose input is the package
+    /// pin itself (for boards whose oscillator pin is the PLL's pad).
+    pub fn verilog(&self, from_pad: bool) -> String {
+        let (prim, input) = if from_pad {
+            ("SB_PLL40_PAD", "PACKAGEPIN")
+        } else {
+            ("SB_PLL40_CORE", "REFERENCECLK")
+        };
         match self.params {
             PllParams::Ice40 {
                 divr,
@@ -200,7 +207,7 @@ impl Pll {
                 divq,
                 filter_range,
             } => format!(
-                "SB_PLL40_CORE #(\n    .FEEDBACK_PATH(\"SIMPLE\"),\n    .DIVR(4'd{divr}),\n    .DIVF(7'd{divf}),\n    .DIVQ(3'd{divq}),\n    .FILTER_RANGE(3'd{filter_range})\n) pll_i (\n    .REFERENCECLK(clock_in),\n    .PLLOUTCORE(pll_out),\n    .LOCK(pll_lock),\n    .RESETB(1'b1),\n    .BYPASS(1'b0)\n);\n"
+                "{prim} #(\n    .FEEDBACK_PATH(\"SIMPLE\"),\n    .DIVR(4'd{divr}),\n    .DIVF(7'd{divf}),\n    .DIVQ(3'd{divq}),\n    .FILTER_RANGE(3'd{filter_range})\n) pll_i (\n    .{input}(clock_in),\n    .PLLOUTCORE(pll_out),\n    .LOCK(pll_lock),\n    .RESETB(1'b1),\n    .BYPASS(1'b0)\n);\n"
             ),
             PllParams::Ecp5 {
                 clki_div,
@@ -224,15 +231,18 @@ pub struct ClockGen {
     /// The hash clock.
     pub clock_out: Signal<Out, Clock>,
     _pll: Option<Pll>,
+    _from_pad: bool,
 }
 
 impl ClockGen {
-    /// A generator using `pll`, or a plain wire for `None`.
-    pub fn new(pll: Option<Pll>) -> Self {
+    /// A generator using `pll` (fed from the pad itself if `from_pad`), or
+    /// a plain wire for `None`.
+    pub fn new(pll: Option<Pll>, from_pad: bool) -> Self {
         Self {
             clock_in: Default::default(),
             clock_out: Default::default(),
             _pll: pll,
+            _from_pad: from_pad,
         }
     }
 }
@@ -251,7 +261,7 @@ impl Logic for ClockGen {
             None => Verilog::Custom("always @(*) clock_out = clock_in;\n".into()),
             Some(p) => Verilog::Custom(format!(
                 "wire pll_out;\nwire pll_lock;\n{}always @(*) clock_out = pll_out;\n",
-                p.verilog()
+                p.verilog(self._from_pad)
             )),
         }
     }

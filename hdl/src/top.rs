@@ -29,6 +29,8 @@ pub struct TopConfig {
     pub led_active_low: bool,
     /// The protocol the board speaks.
     pub protocol: Protocol,
+    /// iCE40: the oscillator pin is the PLL's pad (`SB_PLL40_PAD`).
+    pub pll_from_pad: bool,
 }
 
 /// Why a top level cannot be generated.
@@ -76,7 +78,7 @@ pub struct BoardTop {
 }
 
 impl BoardTop {
-    fn new(pll: Option<Pll>, logic: BoardLogic, active_low: bool) -> Self {
+    fn new(pll: Option<Pll>, from_pad: bool, logic: BoardLogic, active_low: bool) -> Self {
         let pattern = |on: u64| -> Constant<Bits<2>> {
             Constant::new((if active_low { on ^ 3 } else { on }).into())
         };
@@ -85,7 +87,7 @@ impl BoardTop {
             uart_rx: Default::default(),
             uart_tx: Default::default(),
             led: Default::default(),
-            clockgen: ClockGen::new(pll),
+            clockgen: ClockGen::new(pll, from_pad),
             inner: logic,
             led_none: pattern(0),
             led_busy: pattern(1),
@@ -125,7 +127,7 @@ pub fn board_top_verilog(cfg: &TopConfig) -> Result<TopVerilog, TopError> {
     let engine = EngineConfig::new(cfg.unroll, cfg.cores, hash_hz.round() as u32);
     let logic =
         BoardLogic::with_protocol(engine, cfg.baud, cfg.protocol).map_err(TopError::Board)?;
-    let mut top = BoardTop::new(pll, logic, cfg.led_active_low);
+    let mut top = BoardTop::new(pll, cfg.pll_from_pad, logic, cfg.led_active_low);
     Ok(TopVerilog {
         verilog: to_verilog(&mut top, TOP_MODULE),
         hash_hz,

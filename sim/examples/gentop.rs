@@ -15,6 +15,7 @@ fn main() {
         baud: 115200,
         led_active_low: true,
         protocol: Default::default(),
+        pll_from_pad: false,
     };
     let t = board_top_verilog(&cfg).unwrap();
     eprintln!("hash {} Hz", t.hash_hz);
