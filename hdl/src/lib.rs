@@ -21,6 +21,7 @@ pub mod core_array;
 pub mod crc;
 pub mod functions;
 pub mod icarus;
+pub mod krom;
 pub mod pll;
 pub mod protocol;
 pub mod reg;

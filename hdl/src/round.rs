@@ -2,14 +2,13 @@
 
 use crate::constants::K;
 use crate::functions::{Ch, Maj};
+use crate::krom::KRom;
 use crate::reg::DataReg;
 use crate::schedule::ScheduleStep;
 use crate::slot::Slot;
 use crate::wiring::{WordFn, WordFnKind};
 use crate::word::Word;
 use rust_hdl::prelude::*;
-
-use std::collections::BTreeMap;
 
 /// One round stage: a SHA-256 round plus one message-schedule step, and the
 /// register that holds the slot.
@@ -50,7 +49,7 @@ pub struct RoundStage {
     pub out_valid: Signal<Out, Bit>,
     data: DataReg<Slot>,
     valid: DFF<Bit>,
-    k_rom: SyncROM<Word, 6>,
+    k_rom: KRom,
     k_const: Constant<Word>,
     use_rom: Constant<Bit>,
     k_next: Signal<Local, Word>,
@@ -67,9 +66,7 @@ impl RoundStage {
         assert!(rounds >= 1 && first + rounds <= 64, "rounds out of range");
         // K[t+1] for each of the stage's rounds (K[64] does not exist: 0).
         let k_next = |k: usize| Word(K.get(first + k + 1).copied().unwrap_or(0));
-        let table: BTreeMap<Bits<6>, Word> = (0..rounds)
-            .map(|k| ((k as u64).into(), k_next(k)))
-            .collect();
+        let table: Vec<u32> = (0..rounds).map(|k| k_next(k).0).collect();
         Self {
             clock: Default::default(),
             enable: Default::default(),
@@ -82,7 +79,7 @@ impl RoundStage {
             out_valid: Default::default(),
             data: Default::default(),
             valid: Default::default(),
-            k_rom: SyncROM::new(table),
+            k_rom: KRom::new(table),
             k_const: Constant::new(k_next(0)),
             use_rom: Constant::new(rounds > 1),
             k_next: Default::default(),
