@@ -12,6 +12,7 @@ use ferrominer::stratum::ClientConfig;
 use ferrominer::transport::discover::find_ports;
 use ferrominer::transport::{SerialTransport, Transport};
 use ferrominer::BlockHeader;
+use ferrominer_sim::emulator::{Backend, Emulator, EmulatorConfig};
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
@@ -52,6 +53,65 @@ pub struct MineArgs {
     /// Stop after this many shares.
     #[arg(long, value_name = "K")]
     pub max_shares: Option<u64>,
+    /// Mine on emulated boards (the real gateware behind a pseudo-terminal,
+    /// in Verilator if installed, else rust-hdl's simulator) as well as any
+    /// --port.
+    #[arg(long)]
+    pub emulate: bool,
+    /// How many emulated boards (with --emulate).
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub emulated_boards: usize,
+    /// Unroll of the emulated boards.
+    #[arg(long, default_value_t = 8, value_parser = crate::parse_unroll)]
+    pub emulate_unroll: usize,
+    /// Cores of the emulated boards.
+    #[arg(long, default_value_t = 1)]
+    pub emulate_cores: usize,
+    /// Simulator of the emulated boards.
+    #[arg(long, value_enum, default_value_t = EmuBackend::Auto)]
+    pub backend: EmuBackend,
+}
+
+/// Which simulator runs an emulated board.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EmuBackend {
+    /// Verilator if installed, else rust-hdl.
+    Auto,
+    /// The generated Verilog in Verilator (fast).
+    Verilator,
+    /// rust-hdl's own simulator (slow, needs nothing).
+    RustHdl,
+}
+
+impl From<EmuBackend> for Backend {
+    fn from(b: EmuBackend) -> Self {
+        match b {
+            EmuBackend::Auto => Backend::Auto,
+            EmuBackend::Verilator => Backend::Verilator,
+            EmuBackend::RustHdl => Backend::RustHdl,
+        }
+    }
+}
+
+/// Start `count` emulated native-protocol boards.
+pub fn start_emulators(
+    count: usize,
+    unroll: usize,
+    cores: usize,
+    backend: EmuBackend,
+) -> Result<Vec<Emulator>> {
+    (0..count)
+        .map(|i| {
+            let cfg = EmulatorConfig::new(unroll, cores).with_backend(backend.into());
+            let emu = Emulator::start(cfg).context("cannot start the emulated board")?;
+            eprintln!(
+                "emulated board {i} on {} (U={unroll}, N={cores}, {})",
+                emu.port_path().display(),
+                emu.backend()
+            );
+            Ok(emu)
+        })
+        .collect()
 }
 
 /// Open the boards named by `--port` (or found by `--port auto`).
@@ -323,14 +383,21 @@ pub fn summary(printer: &mut Printer, s: &MinerStats) {
             "hash_rate": if s.uptime > 0.0 { s.hashes as f64 / s.uptime } else { 0.0 },
         }));
     } else {
+        let pool = if s.accepted + s.rejected > 0 {
+            format!(" ({} accepted, {} rejected)", s.accepted, s.rejected)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "{} hashes in {:.1} s ({}); {} shares ({} accepted, {} rejected), {} blocks, {} hardware errors",
+            "{} hashes in {:.1} s ({}); {} shares{pool}, {} blocks, {} hardware errors",
             s.hashes,
             s.uptime,
-            rate(if s.uptime > 0.0 { s.hashes as f64 / s.uptime } else { 0.0 }),
+            rate(if s.uptime > 0.0 {
+                s.hashes as f64 / s.uptime
+            } else {
+                0.0
+            }),
             s.shares,
-            s.accepted,
-            s.rejected,
             s.blocks,
             s.hardware_errors
         );
@@ -338,14 +405,118 @@ pub fn summary(printer: &mut Printer, s: &MinerStats) {
 }
 
 pub fn cmd_mine(a: MineArgs) -> Result<()> {
-    if a.ports.is_empty() {
+    if a.ports.is_empty() && !a.emulate {
         bail!("no board: give --port PATH (repeatable), --port auto, or --emulate to mine on an emulated board");
     }
     let stop = stop_after(&a)?;
     let mut source = source_for(&a)?;
-    let transports = open_ports(&a.ports, a.baud)?;
+    let emulators = if a.emulate {
+        start_emulators(
+            a.emulated_boards,
+            a.emulate_unroll,
+            a.emulate_cores,
+            a.backend,
+        )?
+    } else {
+        Vec::new()
+    };
+    let mut ports = a.ports.clone();
+    ports.extend(
+        emulators
+            .iter()
+            .map(|e| e.port_path().display().to_string()),
+    );
+    let transports = open_ports(&ports, a.baud)?;
     let mut printer = Printer::new(a.json);
     let stats = mine_with(transports, source.as_mut(), &mut printer, stop)?;
     summary(&mut printer, &stats);
+    drop(emulators);
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Nonces to hash below the genesis block's nonce. Default: 200000 with
+    /// Verilator, 3000 with rust-hdl's simulator.
+    #[arg(long)]
+    pub window: Option<u32>,
+    /// Unroll of the emulated board.
+    #[arg(long, default_value_t = 8, value_parser = crate::parse_unroll)]
+    pub unroll: usize,
+    /// Cores of the emulated board.
+    #[arg(long, default_value_t = 1)]
+    pub cores: usize,
+    /// Simulator of the emulated board.
+    #[arg(long, value_enum, default_value_t = EmuBackend::Auto)]
+    pub backend: EmuBackend,
+    /// Regtest-difficulty blocks to find in the second part.
+    #[arg(long, default_value_t = 8)]
+    pub blocks: u64,
+    /// Print JSON events instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The genesis block header and its nonce.
+const GENESIS: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
+const GENESIS_NONCE: u32 = 2_083_236_893;
+/// Regtest's genesis header (target 0x207fffff: about half of all nonces).
+const REGTEST: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4adae5494dffff7f2002000000";
+
+pub fn cmd_demo(a: DemoArgs) -> Result<()> {
+    let mut printer = Printer::new(a.json);
+    if !a.json {
+        eprintln!("ferrominer demo: mining on an emulated board that runs the real gateware (protocol engine and cores) behind a pseudo-terminal.");
+    }
+    let mut emus = start_emulators(1, a.unroll, a.cores, a.backend)?;
+    let emu = emus.remove(0);
+    let fast = emu.backend() == Backend::Verilator;
+    let port = emu.port_path().display().to_string();
+
+    // 1. The genesis block, from a window of nonces below its nonce.
+    let window = a
+        .window
+        .unwrap_or(if fast { 200_000 } else { 3_000 })
+        .max(1);
+    let genesis = BlockHeader::from_hex(GENESIS)?;
+    let start = GENESIS_NONCE.saturating_sub(window - 1);
+    printer.note(format!(
+        "[1/2] re-mining the genesis block: nonces {start}..={GENESIS_NONCE} ({window} hashes)"
+    ));
+    let mut source = HeaderSource::new(genesis, start, u64::from(window) + 16)?;
+    let transports = open_ports(std::slice::from_ref(&port), 115_200)?;
+    let mut miner = Miner::new(transports, &mut printer)?;
+    let s1 = miner.run(&mut source, &mut printer, StopAfter::default());
+    printer.clear();
+    summary(&mut printer, &s1);
+    if s1.blocks == 0 {
+        bail!("the emulated board did not find the genesis block's nonce");
+    }
+    drop(miner);
+
+    // 2. A regtest-difficulty job: blocks come every couple of hashes.
+    let mut regtest = *BlockHeader::from_hex(REGTEST)?.as_bytes();
+    // A newer timestamp makes it new work.
+    regtest[68..72].copy_from_slice(&1_700_000_000u32.to_le_bytes());
+    let regtest = BlockHeader::new(regtest);
+    printer.note(format!(
+        "[2/2] mining a regtest-difficulty block template (bits 207fffff) until {} blocks",
+        a.blocks
+    ));
+    let mut source = HeaderSource::new(regtest, 0, 1 << 20)?;
+    let transports = open_ports(std::slice::from_ref(&port), 115_200)?;
+    let mut miner = Miner::new(transports, &mut printer)?;
+    let s2 = miner.run(
+        &mut source,
+        &mut printer,
+        StopAfter {
+            duration: Some(Duration::from_secs(120)),
+            shares: Some(a.blocks),
+        },
+    );
+    printer.clear();
+    summary(&mut printer, &s2);
+    drop(miner);
+    drop(emu);
     Ok(())
 }

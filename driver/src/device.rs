@@ -66,6 +66,8 @@ pub struct LineStats {
     pub retries: u64,
     /// `RESULT` frames that repeated one already taken.
     pub repeated_results: u64,
+    /// Frames sent (commands and acknowledgements).
+    pub sent: u64,
 }
 
 /// A board on a transport.
@@ -132,6 +134,7 @@ impl<T: Transport> Device<T> {
                 Reply::Result { seq, job_id, nonce } => {
                     self.transport
                         .write_all(&Command::AckResult { seq }.to_frame().encode())?;
+                    self.stats.sent += 1;
                     if self.last_seq == Some(seq) {
                         self.stats.repeated_results += 1;
                     } else {
@@ -162,6 +165,7 @@ impl<T: Transport> Device<T> {
                 self.stats.retries += 1;
             }
             self.transport.write_all(&bytes)?;
+            self.stats.sent += 1;
             let deadline = Instant::now() + REPLY_TIMEOUT;
             'wait: loop {
                 let left = deadline.saturating_duration_since(Instant::now());

@@ -43,9 +43,9 @@ pub mod protocol;
 pub mod simulate;
 pub mod stratum;
 pub mod target;
-pub mod transport;
 #[cfg(test)]
 mod test_vectors;
+pub mod transport;
 pub mod work;
 
 pub use hash::{sha256d, Hash256, HashError};

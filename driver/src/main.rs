@@ -10,6 +10,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 mod cli_build;
+mod cli_emulate;
 mod cli_mine;
 
 /// ferrominer: an open FPGA Bitcoin-mining toolchain.
@@ -67,10 +68,23 @@ enum Command {
     ///   ferrominer mine --port /dev/ttyUSB1 -o stratum+tcp://pool:3333 -u me.worker
     ///   ferrominer mine --port auto --header 0100...2b7c --start 2083236000 --count 2000
     Mine(cli_mine::MineArgs),
+    /// The main demo, with no board and no network: start an emulated board
+    /// (the real gateware behind a pseudo-terminal), re-mine the genesis
+    /// block from a window below its nonce, then mine regtest-difficulty
+    /// blocks, showing progress, the block hashes and the hash rate.
+    Demo(cli_mine::DemoArgs),
     /// Find the fastest configuration that fits a board: tries (unroll,
     /// cores, clock) combinations with yosys/nextpnr, reports each, and
     /// picks the fitting, timing-clean one with the highest hash rate.
     Fit(cli_build::FitArgs),
+    /// Serve an emulated board on a pseudo-terminal: the real gateware
+    /// (protocol engine and cores) in Verilator or rust-hdl, opened by a
+    /// host as a serial port.
+    ///
+    /// Prints `ferrominer emulator ready on /dev/pts/N (...)` as its first
+    /// line of output and serves until Ctrl-C / SIGTERM. Example:
+    ///   ferrominer emulate --unroll 8 --cores 2 --protocol icarus
+    Emulate(cli_emulate::EmulateArgs),
 }
 
 #[derive(Args)]
@@ -187,7 +201,9 @@ fn main() {
         Command::Build(a) => cli_build::cmd_build(a),
         Command::Flash(a) => cli_build::cmd_flash(a),
         Command::Mine(a) => cli_mine::cmd_mine(a),
+        Command::Demo(a) => cli_mine::cmd_demo(a),
         Command::Fit(a) => cli_build::cmd_fit(a),
+        Command::Emulate(a) => cli_emulate::cmd_emulate(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

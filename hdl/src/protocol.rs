@@ -126,9 +126,6 @@ impl EngineConfig {
     }
 }
 
-/// Reply codes held in `reply`: 0 = none, else the frame type to send.
-const REPLY_NONE: u64 = 0;
-
 /// The protocol engine: parses command frames from received bytes, drives
 /// the cores' work, and sends replies and results as frames.
 ///
@@ -565,7 +562,9 @@ impl Logic for ProtocolEngine {
         if self.tx_state.q.val() == TxState::Idle {
             self.tx_crc.d.next = 0xFFFF.into();
             self.tx_buf.d.next.w2 = 0.into();
-            if self.reply.q.val() != REPLY_NONE {
+            // `reply` holds the frame type to send, or 0 for none. (A Rust
+            // `const` here would reach the Verilog as an undeclared name.)
+            if self.reply.q.val() != 0 {
                 self.tx_state.d.next = TxState::Sync;
                 self.tx_kind.d.next = self.reply.q.val();
                 self.reply.d.next = 0.into();

@@ -11,6 +11,7 @@ pub mod board_sim;
 pub mod board_uart_sim;
 pub mod clocked;
 pub mod core_sim;
+pub mod emulator;
 pub mod job;
 pub mod uart_line;
 pub mod verilog_sim;

@@ -195,6 +195,7 @@ impl Miner {
             sum.board_errors += s.board_errors;
             sum.retries += s.retries;
             sum.repeated_results += s.repeated_results;
+            sum.sent += s.sent;
         }
         sum
     }
@@ -242,6 +243,13 @@ impl Miner {
             let timed_out = stop.duration.is_some_and(|d| self.started.elapsed() >= d);
             let enough = stop.shares.is_some_and(|n| self.stats.shares >= n);
             if done || timed_out || enough {
+                // A last progress reading, so short runs report their hashes.
+                for i in 0..self.boards.len() {
+                    if matches!(self.boards[i].link, Link::Up) && self.boards[i].current.is_some() {
+                        let _ = self.progress(i);
+                    }
+                }
+                self.stats.uptime = self.started.elapsed().as_secs_f64();
                 self.stats.line = self.line_stats();
                 observer.stats(&self.stats);
                 return self.stats.clone();
