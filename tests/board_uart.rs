@@ -10,16 +10,19 @@ use ferrominer_tests::*;
 /// 16 clocks per bit at 115200 baud keeps the simulation short.
 const CLOCK_HZ: u32 = 16 * 115_200;
 
-fn board() -> BoardUartSim {
-    let cfg = EngineConfig {
+fn config() -> EngineConfig {
+    EngineConfig {
         unroll: 8,
         cores: 1,
         clock_hz: CLOCK_HZ,
         timeout_cycles: 20_000,
         resend_cycles: 60_000,
         icarus_first_nonce: 0,
-    };
-    BoardUartSim::new(cfg, 115_200).unwrap()
+    }
+}
+
+fn board() -> BoardUartSim {
+    BoardUartSim::new(config(), 115_200).unwrap()
 }
 
 fn run_until(b: &mut BoardUartSim, d: &mut FrameDecoder, cycles: u64, want: usize) -> Vec<Reply> {
@@ -101,4 +104,71 @@ fn corrupted_frame_and_glitch_over_the_uart() {
     let r = run_until(&mut b, &mut d, 40_000, 1);
     assert!(matches!(r.as_slice(), [Reply::Ident(_)]), "{r:?}");
     assert!(!b.leds().1, "no framing error recorded");
+}
+
+/// A result the host does not acknowledge comes back, through the UART,
+/// with the same sequence number; the acknowledgement stops it.
+#[test]
+fn unacknowledged_result_is_sent_again_over_the_uart() {
+    let blk = &real_blocks()[0];
+    let work = block_window(blk, 2, 0).with_job_id(9);
+    let mut b = board();
+    let mut d = FrameDecoder::new();
+    let cmd = Command::SetWork(SetWork {
+        job_id: 9,
+        midstate: work.midstate.0,
+        tail: work.tail.0,
+        nonce_start: work.nonce_start,
+        nonce_end: work.nonce_end,
+        threshold: work.threshold,
+    });
+    b.send(&cmd.to_frame().encode());
+    let result = Reply::Result {
+        seq: 0,
+        job_id: 9,
+        nonce: blk.nonce,
+    };
+    assert_eq!(
+        run_until(&mut b, &mut d, 200_000, 2),
+        vec![Reply::WorkAck { job_id: 9 }, result]
+    );
+    // No acknowledgement: the resend interval (60,000 cycles) later, again.
+    assert_eq!(run_until(&mut b, &mut d, 100_000, 1), vec![result]);
+    b.send(&Command::AckResult { seq: 0 }.to_frame().encode());
+    assert!(run_until(&mut b, &mut d, 100_000, 1).is_empty());
+}
+
+/// Icarus mode through the UART: a real block's 64-byte work, as cgminer
+/// sends it, gives back that block's 4 nonce bytes.
+#[test]
+fn icarus_mode_over_the_uart_gives_the_block_nonce() {
+    use ferrominer::{BlockHeader, Midstate, Tail};
+    use ferrominer_hdl::board::Protocol;
+    let blk = &real_blocks()[1];
+    let h: BlockHeader = blk.header.parse().unwrap();
+    let nonce_bytes = h.as_bytes()[76..80].to_vec();
+    let count = u32::from_be_bytes(nonce_bytes.clone().try_into().unwrap());
+    let mut cfg = config();
+    cfg.icarus_first_nonce = count - 20;
+    let mut b = BoardUartSim::with_protocol(cfg, 115_200, Protocol::Icarus).unwrap();
+    let mut work = Vec::new();
+    Midstate::from_header(&h)
+        .0
+        .iter()
+        .for_each(|x| work.extend(x.to_le_bytes()));
+    work.extend([0u8; 20]);
+    Tail::from_header(&h)
+        .0
+        .iter()
+        .for_each(|x| work.extend(x.to_le_bytes()));
+    b.send(&work);
+    let mut got = Vec::new();
+    for _ in 0..200_000 {
+        b.step().unwrap();
+        got.extend(b.take_received());
+        if got.len() >= 4 {
+            break;
+        }
+    }
+    assert_eq!(got, nonce_bytes);
 }

@@ -146,3 +146,131 @@ fn noisy_line_loses_and_invents_no_nonce() {
         .all(|n| !expect.contains(n) || !work.contains(*n)));
     eprintln!("{stats:?}");
 }
+
+/// A port that disappears on command (every operation fails, reopening is
+/// refused) and comes back later, around a simulated board that keeps
+/// running meanwhile, as a board on a replugged USB bridge would not lose
+/// its work queue... but the host must assume it did: it re-identifies and
+/// sends the work in flight again.
+struct Flaky {
+    inner: SimulatedBoard,
+    state: std::sync::Arc<std::sync::atomic::AtomicU8>,
+}
+
+const UP: u8 = 0;
+const GONE: u8 = 1;
+const BACK: u8 = 2;
+
+impl Transport for Flaky {
+    fn write_all(&mut self, bytes: &[u8]) -> Result<(), ferrominer::transport::TransportError> {
+        self.check()?;
+        self.inner.write_all(bytes)
+    }
+    fn read(
+        &mut self,
+        buf: &mut [u8],
+        timeout: Duration,
+    ) -> Result<usize, ferrominer::transport::TransportError> {
+        self.check()?;
+        self.inner.read(buf, timeout)
+    }
+    fn reopen(&mut self) -> Result<(), ferrominer::transport::TransportError> {
+        use std::sync::atomic::Ordering;
+        match self.state.load(Ordering::SeqCst) {
+            GONE => Err(ferrominer::transport::TransportError::NotFound {
+                path: "flaky".into(),
+            }),
+            _ => {
+                self.state.store(UP, Ordering::SeqCst);
+                Ok(())
+            }
+        }
+    }
+    fn name(&self) -> String {
+        "flaky".into()
+    }
+}
+
+impl Flaky {
+    fn check(&self) -> Result<(), ferrominer::transport::TransportError> {
+        use std::sync::atomic::Ordering;
+        match self.state.load(Ordering::SeqCst) {
+            UP => Ok(()),
+            _ => Err(ferrominer::transport::TransportError::Disconnected {
+                path: "flaky".into(),
+                detail: "unplugged".into(),
+            }),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Events {
+    shares: Vec<u32>,
+    lost: usize,
+    back: usize,
+}
+
+impl MinerObserver for Events {
+    fn share_found(&mut self, f: &FoundShare) {
+        self.shares.push(f.nonce);
+    }
+    fn board_lost(&mut self, _: usize, _: &ferrominer::device::DeviceError) {
+        self.lost += 1;
+    }
+    fn board_back(&mut self, _: usize) {
+        self.back += 1;
+    }
+}
+
+/// The port disappears mid-job and comes back: the miner reopens it,
+/// re-identifies the board, sends the work in flight again, and still
+/// finds every nonce exactly once.
+#[test]
+fn port_that_disappears_and_comes_back() {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    use std::sync::Arc;
+    let rt = real_blocks()
+        .into_iter()
+        .find(|b| b.name == "regtest-0")
+        .unwrap();
+    let header: BlockHeader = rt.header.parse().unwrap();
+    let work = Work::from_header(&header, 0, 3_000).unwrap();
+    let state = Arc::new(AtomicU8::new(UP));
+    let flaky = Flaky {
+        inner: sim_board(8, 1),
+        state: state.clone(),
+    };
+    let control = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(800));
+        state.store(GONE, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(1500));
+        state.store(BACK, Ordering::SeqCst);
+    });
+    let mut source = HeaderSource::new(header, 0, 3_000).unwrap();
+    let mut obs = Events::default();
+    let boards: Vec<Box<dyn Transport>> = vec![Box::new(flaky)];
+    let mut miner = Miner::new(boards, &mut obs).unwrap();
+    miner.run(
+        &mut source,
+        &mut obs,
+        StopAfter {
+            duration: Some(Duration::from_secs(120)),
+            shares: None,
+        },
+    );
+    control.join().unwrap();
+    assert!(
+        obs.lost >= 1 && obs.back >= 1,
+        "lost {} back {}",
+        obs.lost,
+        obs.back
+    );
+    let mut got = obs.shares.clone();
+    got.sort();
+    let expect: Vec<u32> = work
+        .nonces()
+        .filter(|n| work.check_nonce(*n).meets_target)
+        .collect();
+    assert_eq!(got, expect);
+}

@@ -4,7 +4,7 @@
 use crate::clocked::Clocked;
 use crate::uart_line::UartLine;
 use crate::SimError;
-use ferrominer_hdl::board::BoardLogic;
+use ferrominer_hdl::board::{BoardLogic, Protocol};
 use ferrominer_hdl::protocol::EngineConfig;
 use ferrominer_hdl::uart::BaudDivisor;
 
@@ -15,12 +15,22 @@ pub struct BoardUartSim {
 }
 
 impl BoardUartSim {
-    /// A board at `config.clock_hz` and `baud`.
+    /// A native-protocol board at `config.clock_hz` and `baud`.
     pub fn new(config: EngineConfig, baud: u64) -> Result<Self, SimError> {
+        Self::with_protocol(config, baud, Protocol::Native)
+    }
+
+    /// A board speaking `protocol`.
+    pub fn with_protocol(
+        config: EngineConfig,
+        baud: u64,
+        protocol: Protocol,
+    ) -> Result<Self, SimError> {
         let divisor = BaudDivisor::new(u64::from(config.clock_hz), baud)
             .map_err(|e| SimError::Config(e.to_string()))?
             .divisor;
-        let logic = BoardLogic::new(config, baud).map_err(|e| SimError::Config(e.to_string()))?;
+        let logic = BoardLogic::with_protocol(config, baud, protocol)
+            .map_err(|e| SimError::Config(e.to_string()))?;
         let mut sim = Clocked::new(logic)?;
         sim.dut.rx.next = true;
         Ok(Self {
