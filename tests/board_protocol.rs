@@ -63,14 +63,7 @@ impl Host {
 }
 
 fn set_work(w: &Work) -> Command {
-    Command::SetWork(SetWork {
-        job_id: w.job_id,
-        midstate: w.midstate.0,
-        tail: w.tail.0,
-        nonce_start: w.nonce_start,
-        nonce_end: w.nonce_end,
-        threshold: w.threshold,
-    })
+    Command::SetWork(SetWork::from(w))
 }
 
 #[test]

@@ -53,11 +53,7 @@ fn work_in_result_out_acknowledged_over_the_uart() {
     }
     let cmd = Command::SetWork(SetWork {
         job_id: 77,
-        midstate: work.midstate.0,
-        tail: work.tail.0,
-        nonce_start: work.nonce_start,
-        nonce_end: work.nonce_end,
-        threshold: work.threshold,
+        ..SetWork::from(&work)
     });
     b.send(&cmd.to_frame().encode());
     let r = run_until(&mut b, &mut d, 200_000, 2);
@@ -116,11 +112,7 @@ fn unacknowledged_result_is_sent_again_over_the_uart() {
     let mut d = FrameDecoder::new();
     let cmd = Command::SetWork(SetWork {
         job_id: 9,
-        midstate: work.midstate.0,
-        tail: work.tail.0,
-        nonce_start: work.nonce_start,
-        nonce_end: work.nonce_end,
-        threshold: work.threshold,
+        ..SetWork::from(&work)
     });
     b.send(&cmd.to_frame().encode());
     let result = Reply::Result {
@@ -142,7 +134,7 @@ fn unacknowledged_result_is_sent_again_over_the_uart() {
 /// sends it, gives back that block's 4 nonce bytes.
 #[test]
 fn icarus_mode_over_the_uart_gives_the_block_nonce() {
-    use ferrominer::{BlockHeader, Midstate, Tail};
+    use ferrominer::BlockHeader;
     use ferrominer_hdl::board::Protocol;
     let blk = &real_blocks()[1];
     let h: BlockHeader = blk.header.parse().unwrap();
@@ -151,16 +143,7 @@ fn icarus_mode_over_the_uart_gives_the_block_nonce() {
     let mut cfg = config();
     cfg.icarus_first_nonce = count - 20;
     let mut b = BoardUartSim::with_protocol(cfg, 115_200, Protocol::Icarus).unwrap();
-    let mut work = Vec::new();
-    Midstate::from_header(&h)
-        .0
-        .iter()
-        .for_each(|x| work.extend(x.to_le_bytes()));
-    work.extend([0u8; 20]);
-    Tail::from_header(&h)
-        .0
-        .iter()
-        .for_each(|x| work.extend(x.to_le_bytes()));
+    let work = ferrominer::protocol::icarus_work(&h);
     b.send(&work);
     let mut got = Vec::new();
     for _ in 0..200_000 {

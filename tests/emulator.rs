@@ -6,7 +6,7 @@
 //! installed (it is in CI), rust-hdl always.
 
 use ferrominer::protocol::{Command, FrameDecoder, Reply, SetWork};
-use ferrominer::{BlockHeader, Midstate, Tail, Work};
+use ferrominer::{BlockHeader, Work};
 use ferrominer_hdl::board::Protocol;
 use ferrominer_sim::emulator::{Backend, Emulator, EmulatorConfig, EmulatorError};
 use ferrominer_tests::*;
@@ -113,14 +113,7 @@ impl Host {
 }
 
 fn set_work(w: &Work) -> Command {
-    Command::SetWork(SetWork {
-        job_id: w.job_id,
-        midstate: w.midstate.0,
-        tail: w.tail.0,
-        nonce_start: w.nonce_start,
-        nonce_end: w.nonce_end,
-        threshold: w.threshold,
-    })
+    Command::SetWork(SetWork::from(w))
 }
 
 /// Whether a descriptor of this process refers to `path`.
@@ -249,23 +242,6 @@ fn native_protocol_on_rust_hdl() {
     native_protocol(Backend::RustHdl);
 }
 
-/// The 64 bytes cgminer's Icarus driver sends for a header (as in
-/// tests/icarus.rs): midstate words little-endian, 20 fill bytes, tail
-/// words little-endian.
-fn icarus_work(h: &BlockHeader) -> Vec<u8> {
-    let mut w = Vec::with_capacity(64);
-    Midstate::from_header(h)
-        .0
-        .iter()
-        .for_each(|x| w.extend(x.to_le_bytes()));
-    w.extend([0u8; 20]);
-    Tail::from_header(h)
-        .0
-        .iter()
-        .for_each(|x| w.extend(x.to_le_bytes()));
-    w
-}
-
 /// Icarus mode: 64 bytes of the genesis block's work in, its 4 nonce bytes
 /// out, nothing more.
 fn icarus(backend: Backend) {
@@ -278,7 +254,8 @@ fn icarus(backend: Backend) {
     config.icarus_first_nonce = count - 300;
     let emu = start(config);
     let mut port = open_port(emu.port_path());
-    port.write_all(&icarus_work(&h)).unwrap();
+    port.write_all(&ferrominer::protocol::icarus_work(&h))
+        .unwrap();
     port.flush().unwrap();
     let got = read_bytes(port.as_mut(), 4, Duration::from_secs(20));
     assert_eq!(got, nonce_bytes);

@@ -1,7 +1,7 @@
 //! The board in Icarus-compatible mode, at its byte interface in rust-hdl's
 //! simulator, driven the way cgminer's Icarus driver drives it.
 
-use ferrominer::{BlockHeader, Midstate, Tail};
+use ferrominer::BlockHeader;
 use ferrominer_hdl::board::Protocol;
 use ferrominer_hdl::protocol::EngineConfig;
 use ferrominer_sim::board_sim::BoardSim;
@@ -51,24 +51,6 @@ fn cgminer_golden_nonce() {
     assert_eq!(answer(&mut b, 100_000, 4), vec![0x00, 0x01, 0x87, 0xa2]);
 }
 
-/// The 64 bytes cgminer sends for a header: its stored midstate (the
-/// state words little-endian, then the whole 32 bytes reversed) reversed
-/// again, 20 fill bytes, and the header's bytes 64..76 as cgminer stores
-/// them (word-swapped) reversed, i.e. each tail word little-endian.
-fn icarus_work(h: &BlockHeader) -> Vec<u8> {
-    let mut w = Vec::with_capacity(64);
-    Midstate::from_header(h)
-        .0
-        .iter()
-        .for_each(|x| w.extend(x.to_le_bytes()));
-    w.extend([0u8; 20]);
-    Tail::from_header(h)
-        .0
-        .iter()
-        .for_each(|x| w.extend(x.to_le_bytes()));
-    w
-}
-
 /// A real block's work gives that block's nonce, as the 4 bytes of the
 /// header.
 #[test]
@@ -79,7 +61,7 @@ fn real_blocks_give_their_nonce() {
         let count = u32::from_be_bytes(nonce_bytes.clone().try_into().unwrap());
         // Count from a little below it (cgminer's boards count from 0).
         let mut board = board(count.saturating_sub(60), 1);
-        board.send(&icarus_work(&h));
+        board.send(&ferrominer::protocol::icarus_work(&h));
         let got = answer(&mut board, 200_000, 4);
         if h.block_hash().top_word() == 0 {
             assert_eq!(got, nonce_bytes, "{}", b.name);
@@ -102,9 +84,9 @@ fn new_work_interrupts() {
     // The board counts from just below block 1's nonce; genesis' work is
     // interrupted long before it could find anything there.
     let mut b = board(c1.wrapping_sub(200), 1);
-    b.send(&icarus_work(&genesis));
+    b.send(&ferrominer::protocol::icarus_work(&genesis));
     assert!(answer(&mut b, 300, 4).is_empty());
-    b.send(&icarus_work(&block1));
+    b.send(&ferrominer::protocol::icarus_work(&block1));
     assert_eq!(
         answer(&mut b, 200_000, 4),
         block1.as_bytes()[76..80].to_vec()

@@ -429,13 +429,8 @@ impl Miner {
 
 /// The protocol's `SET_WORK` for a unit under job id `job`.
 pub fn set_work(job: u8, unit: &WorkUnit) -> SetWork {
-    let w = &unit.work;
     SetWork {
         job_id: job,
-        midstate: w.midstate.0,
-        tail: w.tail.0,
-        nonce_start: w.nonce_start,
-        nonce_end: w.nonce_end,
-        threshold: w.threshold,
+        ..SetWork::from(&unit.work)
     }
 }

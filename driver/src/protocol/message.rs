@@ -309,3 +309,36 @@ impl Reply {
         }
     }
 }
+
+impl From<&crate::work::Work> for SetWork {
+    /// The `SET_WORK` for a piece of work (its job id, midstate, tail,
+    /// range and threshold).
+    fn from(w: &crate::work::Work) -> Self {
+        SetWork {
+            job_id: w.job_id,
+            midstate: w.midstate.0,
+            tail: w.tail.0,
+            nonce_start: w.nonce_start,
+            nonce_end: w.nonce_end,
+            threshold: w.threshold,
+        }
+    }
+}
+
+/// The 64 bytes cgminer's Icarus driver sends for a header: its stored
+/// midstate (state words little-endian, the 32 bytes then reversed) reversed
+/// again, 20 fill bytes, and header bytes 64..76 as cgminer stores them
+/// (word-swapped) reversed: in all, the midstate words and the tail words
+/// little-endian (see `hdl/src/icarus.rs`).
+pub fn icarus_work(header: &crate::BlockHeader) -> [u8; 64] {
+    let mut w = [0u8; 64];
+    let mid = crate::Midstate::from_header(header);
+    for (i, x) in mid.0.iter().enumerate() {
+        w[4 * i..4 * i + 4].copy_from_slice(&x.to_le_bytes());
+    }
+    let tail = crate::Tail::from_header(header);
+    for (i, x) in tail.0.iter().enumerate() {
+        w[52 + 4 * i..56 + 4 * i].copy_from_slice(&x.to_le_bytes());
+    }
+    w
+}

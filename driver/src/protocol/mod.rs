@@ -12,4 +12,6 @@ pub mod frame;
 pub mod message;
 
 pub use frame::{Frame, FrameDecoder, FrameError, MAX_PAYLOAD, SYNC};
-pub use message::{Command, ErrorCode, Ident, Reply, SetWork, Status, PROTOCOL_VERSION};
+pub use message::{
+    icarus_work, Command, ErrorCode, Ident, Reply, SetWork, Status, PROTOCOL_VERSION,
+};
