@@ -174,6 +174,8 @@ pub struct Printer {
     pub json: bool,
     pub tty: bool,
     pub status_line: bool,
+    /// Without a terminal, a plain status line this often.
+    last_plain: Option<std::time::Instant>,
 }
 
 impl Printer {
@@ -182,6 +184,7 @@ impl Printer {
             json,
             tty: std::io::stderr().is_terminal(),
             status_line: false,
+            last_plain: None,
         }
     }
 
@@ -323,11 +326,31 @@ impl MinerObserver for Printer {
             }));
             return;
         }
-        if !self.tty {
-            return;
-        }
         let up = s.uptime as u64;
         let boards: Vec<String> = s.board_rates.iter().map(|r| rate(*r)).collect();
+        if !self.tty {
+            // Logs: a plain line every 10 seconds instead of a live one.
+            if self
+                .last_plain
+                .is_some_and(|t| t.elapsed() < Duration::from_secs(10))
+            {
+                return;
+            }
+            self.last_plain = Some(std::time::Instant::now());
+            eprintln!(
+                "[{:02}:{:02}:{:02}] {} ({}) | accepted {} rejected {} | HW errors {} | {} hashes",
+                up / 3600,
+                up / 60 % 60,
+                up % 60,
+                rate(s.total_rate),
+                boards.join(", "),
+                s.accepted,
+                s.rejected,
+                s.hardware_errors,
+                s.hashes
+            );
+            return;
+        }
         eprint!(
             "\r\x1b[2K[{:02}:{:02}:{:02}] {} ({}) | accepted {} rejected {} | HW errors {} | {} hashes",
             up / 3600,
