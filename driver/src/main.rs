@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use ferrominer::bench::{bench_rust_hdl, bench_verilator, table, BenchRow};
 use ferrominer::simulate::simulate;
 use ferrominer::{BlockHeader, Midstate, Tail, Work};
-use ferrominer_hdl::{CoreShape, MinerCore, SUPPORTED_UNROLLS};
+use ferrominer_hdl::{CoreShape, MinerCore};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -149,6 +149,11 @@ struct BenchArgs {
     /// Print the rows as JSON.
     #[arg(long)]
     json: bool,
+    /// Instead, measure the emulated board end to end (host ↔ pty ↔
+    /// emulator, native protocol) with Verilator and with rust-hdl, for each
+    /// --unroll, for this many seconds each.
+    #[arg(long, value_name = "SECONDS")]
+    emulator: Option<f64>,
 }
 
 /// The protocol a board speaks, on the command line.
@@ -167,6 +172,40 @@ impl From<ProtocolArg> for ferrominer_hdl::board::Protocol {
             ProtocolArg::Icarus => ferrominer_hdl::board::Protocol::Icarus,
         }
     }
+}
+
+fn cmd_bench_emulator(a: &BenchArgs, secs: f64) -> Result<()> {
+    use ferrominer_sim::emulator::{bench, bench_table, Backend, EmulatorConfig};
+    if !(secs.is_finite() && secs > 0.0) {
+        bail!("--emulator takes a positive number of seconds");
+    }
+    let mut rows = Vec::new();
+    for backend in [Backend::Verilator, Backend::RustHdl] {
+        if backend == Backend::Verilator && a.no_verilator {
+            continue;
+        }
+        for &u in &a.unroll {
+            eprintln!("emulated board, {backend}, U={u}: {secs} s through a pty...");
+            let cfg = EmulatorConfig::new(u, 1).with_backend(backend);
+            rows.push(bench(&cfg, std::time::Duration::from_secs_f64(secs))?);
+        }
+    }
+    if a.json {
+        let v: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "backend": r.backend.name(), "unroll": r.unroll, "cores": r.cores,
+                    "hashes": r.hashes, "seconds": r.seconds,
+                    "hashes_per_second": r.hashes_per_second, "cycles_per_second": r.cycles_per_second,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print!("{}", bench_table(&rows));
+    }
+    Ok(())
 }
 
 fn parse_u32(s: &str) -> Result<u32, String> {
@@ -349,6 +388,9 @@ fn cmd_verilog(a: VerilogArgs) -> Result<()> {
 }
 
 fn cmd_bench(a: BenchArgs) -> Result<()> {
+    if let Some(secs) = a.emulator {
+        return cmd_bench_emulator(&a, secs);
+    }
     let mut rows: Vec<BenchRow> = Vec::new();
     for &u in &a.unroll {
         eprintln!("rust-hdl simulator, U={u}: {} hashes...", a.rust_hdl_hashes);
@@ -367,6 +409,5 @@ fn cmd_bench(a: BenchArgs) -> Result<()> {
     } else {
         print!("{}", table(&rows));
     }
-    let _ = SUPPORTED_UNROLLS;
     Ok(())
 }
