@@ -1,26 +1,13 @@
 //! The `ferrominer` binary: output snapshots, the `sim --json` shape, and
 //! clear errors with a non-zero exit for bad input.
 
-use std::process::{Command, Output};
+mod common;
+
+use common::*;
 
 const GENESIS: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
 const GENESIS_NONCE: u32 = 2083236893;
 const GENESIS_HASH: &str = "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f";
-
-fn ferrominer(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ferrominer"))
-        .args(args)
-        .output()
-        .expect("run ferrominer")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn hash_prints_the_genesis_block() {

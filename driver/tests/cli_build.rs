@@ -1,22 +1,10 @@
 //! The `boards`, `build` and `flash` subcommands without FPGA tools:
 //! snapshots of the board list and of `flash --dry-run`, and clear errors.
 
-use std::process::{Command, Output};
+mod common;
 
-fn ferrominer(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ferrominer"))
-        .args(args)
-        .output()
-        .expect("run ferrominer")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::*;
+use std::process::Command;
 
 #[test]
 fn boards_listing() {

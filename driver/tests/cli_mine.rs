@@ -1,18 +1,14 @@
 //! `ferrominer mine` with bad input: clear errors, a non-zero exit, no
 //! panic, and never the password in the output.
 
+mod common;
+
+use common::*;
 use std::io::BufRead;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const GENESIS: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
-
-fn ferrominer(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ferrominer"))
-        .args(args)
-        .output()
-        .expect("run ferrominer")
-}
 
 fn fails_with(args: &[&str], needle: &str) -> String {
     let o = ferrominer(args);
