@@ -91,7 +91,7 @@ fn job_switch_mid_range() {
         let mut found = Vec::new();
         sim.start(&job(&old)).unwrap();
         // Long enough for some old results, well short of the end.
-        let cycles = (shape.latency_cycles() + 80 * shape.rounds_per_stage) as u64;
+        let cycles = (shape.latency_cycles() + 80 * shape.passes) as u64;
         for _ in 0..cycles {
             sim.step_collect(&mut found).unwrap();
         }
@@ -138,7 +138,7 @@ fn full_fifo_stalls_and_loses_nothing() {
             .unwrap()
             .with_threshold(u32::MAX);
         sim.start(&job(&work)).unwrap();
-        let budget = 4 * (sim.shape().latency_cycles() + 50 * sim.shape().rounds_per_stage);
+        let budget = 4 * (sim.shape().latency_cycles() + 50 * sim.shape().passes);
         for _ in 0..budget {
             sim.step().unwrap();
         }

@@ -49,7 +49,7 @@ fn check(sim: Simulator, unroll: usize) {
         .with_job_id(31);
 
     let shape = ferrominer_hdl::CoreShape::new(unroll).unwrap();
-    let switch = (shape.latency_cycles() + 60 * shape.rounds_per_stage) as u64;
+    let switch = (shape.latency_cycles() + 60 * shape.passes) as u64;
     let mut jobs: Vec<TbJob> = works
         .iter()
         .map(|w| TbJob {

@@ -110,9 +110,13 @@ impl std::error::Error for UnsupportedUnroll {}
 pub struct CoreShape {
     /// Round stages in the first transform (the unroll `U`).
     pub unroll: usize,
-    /// Rounds each stage runs, `64 / U`: cycles between two issued nonces.
-    pub rounds_per_stage: usize,
-    /// Round stages in the second transform: enough for its 61 rounds.
+    /// Times a slot goes round each transform's ring of stages, `64 / U`.
+    /// The core issues `U` nonces in a burst every 64 cycles: on average one
+    /// every `passes` cycles.
+    pub passes: usize,
+    /// Round stages in the second transform: 61 for a pipeline (its last 3
+    /// rounds are not needed), otherwise `U` (a ring must take its slots on
+    /// the same cycles as the first transform delivers them).
     pub second_stages: usize,
     /// Issue slots from a nonce's issue to its compare register:
     /// `U` first-transform stages, the finalize register, the second
@@ -127,10 +131,10 @@ impl CoreShape {
             return Err(UnsupportedUnroll(u));
         }
         let r = 64 / u;
-        let second_stages = SECOND_HASH_ROUNDS.div_ceil(r);
+        let second_stages = if r == 1 { SECOND_HASH_ROUNDS } else { u };
         Ok(Self {
             unroll: u,
-            rounds_per_stage: r,
+            passes: r,
             second_stages,
             latency_issues: u + 1 + second_stages,
         })
@@ -141,15 +145,16 @@ impl CoreShape {
         self.unroll as f64 / 64.0
     }
 
-    /// Clock cycles from a nonce's issue to its compare register.
+    /// Clock cycles from a nonce's issue to its compare register: 64
+    /// rounds, the finalize register, the second transform's rounds.
     pub fn latency_cycles(&self) -> usize {
-        self.latency_issues * self.rounds_per_stage
+        64 + 1 + self.second_stages * self.passes
     }
 
     /// Which word of the second transform's final slot holds `e61`:
     /// 0 = e (61 rounds run), 1 = f (62), 2 = g (63), 3 = h (64).
     fn tap(&self) -> usize {
-        self.second_stages * self.rounds_per_stage - SECOND_HASH_ROUNDS
+        self.second_stages * self.passes - SECOND_HASH_ROUNDS
     }
 }
 
@@ -227,6 +232,10 @@ pub struct MinerCore {
     advance: Signal<Local, Bit>,
     phase_next: Signal<Local, Bits<6>>,
     phase: DFF<Bits<6>>,
+    take: DFF<Bit>,
+    phase2_next: Signal<Local, Bits<6>>,
+    phase2: DFF<Bits<6>>,
+    take2: DFF<Bit>,
     nonce_ctr: DFF<Word>,
     issuing: DFF<Bit>,
     drain: DFF<Bits<8>>,
@@ -239,7 +248,8 @@ pub struct MinerCore {
     top: WordFn,
     cmp: DFF<Compare>,
     fifo: SynchronousFIFO<Found, FOUND_FIFO_LOG2, { FOUND_FIFO_LOG2 + 1 }, 1>,
-    last_phase: Constant<Bits<6>>,
+    shift: Constant<Bits<6>>,
+    pipeline: Constant<Bit>,
     latency: Constant<Word>,
     drain_done: Constant<Bits<8>>,
     tap: Constant<Bits<2>>,
@@ -263,7 +273,7 @@ impl MinerCore {
     /// `order`.
     pub fn with_order(unroll: usize, order: NonceOrder) -> Result<Self, UnsupportedUnroll> {
         let shape = CoreShape::new(unroll)?;
-        let r = shape.rounds_per_stage;
+        let r = shape.passes;
         Ok(Self {
             clock: Default::default(),
             midstate: Default::default(),
@@ -286,6 +296,10 @@ impl MinerCore {
             advance: Default::default(),
             phase_next: Default::default(),
             phase: Default::default(),
+            take: Default::default(),
+            phase2_next: Default::default(),
+            phase2: Default::default(),
+            take2: Default::default(),
             nonce_ctr: Default::default(),
             issuing: Default::default(),
             drain: Default::default(),
@@ -298,7 +312,8 @@ impl MinerCore {
             top: WordFn::new(WordFnKind::ByteSwap),
             cmp: Default::default(),
             fifo: Default::default(),
-            last_phase: Constant::new(((r - 1) as u64).into()),
+            shift: Constant::new((unroll.trailing_zeros() as u64).into()),
+            pipeline: Constant::new(r == 1),
             latency: Constant::new(Word(shape.latency_issues as u32)),
             // A few cycles past the last compare, so the FIFO's flags have
             // settled before `done` rises.
@@ -325,24 +340,33 @@ impl Logic for MinerCore {
     fn update(&mut self) {
         clock!(self, clock, first, second, fifo);
         self.fin.clock.next = self.clock.val();
-        dff_setup!(self, clock, phase, nonce_ctr, issuing, drain, tag_reg, fin_valid, cmp);
+        dff_setup!(
+            self, clock, phase, take, phase2, take2, nonce_ctr, issuing, drain, tag_reg, fin_valid,
+            cmp
+        );
         self.fin.d.next = self.fin.q.val();
 
         // Stall while a hit waits for room in the FIFO.
         self.enable.next = !(self.cmp.q.val().hit & self.fifo.full.val());
-        self.advance.next = self.enable.val() & (self.phase.q.val() == 0);
         self.running.next = self.enable.val();
+        // The cycle counter `g` of both rings (period 64), and the second
+        // ring's, one cycle behind (the finalize register sits between).
+        // A ring takes new slots in the first `U` cycles of each period,
+        // where the pass `g / U` is 0; `take` is registered from the next
+        // pass so that the ring's input multiplexer has a short select.
         self.phase_next.next = self.phase.q.val();
+        self.phase2_next.next = self.phase2.q.val();
         if self.enable.val() {
-            if self.phase.q.val() == self.last_phase.val() {
-                self.phase_next.next = 0.into();
-            } else {
-                self.phase_next.next = self.phase.q.val() + 1;
-            }
+            self.phase_next.next = self.phase.q.val() + 1;
+            self.phase2_next.next = self.phase.q.val();
         }
         self.phase.d.next = self.phase_next.val();
+        self.phase2.d.next = self.phase2_next.val();
+        self.take.d.next = (self.phase_next.val() >> self.shift.val()) == 0;
+        self.take2.d.next = (self.phase2_next.val() >> self.shift.val()) == 0;
+        self.advance.next = self.enable.val() & (self.take.q.val() | self.pipeline.val());
 
-        // Issue: one nonce per phase-0 cycle. The counter keeps counting
+        // Issue: one nonce per `take` cycle. The counter keeps counting
         // after the range ends so that the latency correction stays exact.
         if self.advance.val() {
             self.nonce_ctr.d.next = self.nonce_ctr.q.val() + 1;
@@ -363,12 +387,11 @@ impl Logic for MinerCore {
         // First transform: the header's second block from the midstate.
         self.first.enable.next = self.enable.val();
         // A stalled stage holds its register whatever its input, so the
-        // input mux needs only the phase: a constant for one-round stages,
-        // where synthesis then removes the mux altogether.
-        self.first.load.next = self.phase.q.val() == 0;
+        // ring's input mux needs only `take`. Fully unrolled, every cycle is
+        // a `take` cycle: a constant, so synthesis removes the mux.
+        self.first.take.next = self.take.q.val() | self.pipeline.val();
         self.first.flush.next = self.start.val();
-        self.first.phase.next = self.phase.q.val();
-        self.first.phase_next.next = self.phase_next.val();
+        self.first.pass_next.next = self.phase_next.val() >> self.shift.val();
         self.first.entry.next = self.first_init.val();
         self.first.entry.next.a = self.midstate.val().a;
         self.first.entry.next.b = self.midstate.val().b;
@@ -415,10 +438,9 @@ impl Logic for MinerCore {
 
         // Second transform: the digest from the IV, 61 rounds or more.
         self.second.enable.next = self.enable.val();
-        self.second.load.next = self.phase.q.val() == 0;
+        self.second.take.next = self.take2.q.val() | self.pipeline.val();
         self.second.flush.next = self.start.val();
-        self.second.phase.next = self.phase.q.val();
-        self.second.phase_next.next = self.phase_next.val();
+        self.second.pass_next.next = self.phase2_next.val() >> self.shift.val();
         self.second.entry.next = self.fin.q.val();
         self.second.entry_valid.next = self.fin_valid.q.val();
 
@@ -433,7 +455,8 @@ impl Logic for MinerCore {
             self.top.x.next = self.second.out.val().h + self.iv7.val();
         }
         if self.enable.val() {
-            self.cmp.d.next.hit = (self.advance.val() & self.second.out_valid.val())
+            self.cmp.d.next.hit = ((self.take2.q.val() | self.pipeline.val())
+                & self.second.out_valid.val())
                 & (self.top.y.val() <= self.threshold.val());
             self.cmp.d.next.nonce = self.nonce_ctr.q.val() - self.latency.val();
             self.cmp.d.next.tag = self.tag_reg.q.val();

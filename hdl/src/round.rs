@@ -13,11 +13,11 @@ use rust_hdl::prelude::*;
 /// One round stage: a SHA-256 round plus one message-schedule step, and the
 /// register that holds the slot.
 ///
-/// A stage owns `R = 64 / U` consecutive rounds, starting at round `first`.
-/// On the transform's phase-0 cycle its input is the previous stage's slot
-/// and it runs round `first`; on the other `R - 1` cycles its input is its
-/// own slot and it runs its next round. With `R = 1` it is a plain pipeline
-/// stage.
+/// Stages form a ring of `stride` stages (see [`crate::transform`]); a slot
+/// goes round it `passes` times, so stage `index` runs rounds
+/// `index + k·stride` for passes `k = 0..passes`. With `passes = 1` it is a
+/// plain pipeline stage. The stage itself only needs to know which pass the
+/// slot it works on is in, to pick the round constant.
 ///
 /// Per round, with the slot holding `a..h`, `w0..w15 = W[t..t+15]` and
 /// `hkw = h + K[t] + W[t]`:
@@ -33,13 +33,11 @@ pub struct RoundStage {
     pub enable: Signal<In, Bit>,
     /// High to drop every slot in flight (new work).
     pub flush: Signal<In, Bit>,
-    /// Cycle within the stage's `R` rounds, `0..R`.
-    pub phase: Signal<In, Bits<6>>,
-    /// The phase of the next cycle (the K table is a synchronous ROM,
-    /// addressed a cycle ahead so it can live in block RAM).
-    pub phase_next: Signal<In, Bits<6>>,
-    /// The slot this cycle's round works on: the previous stage's slot on
-    /// phase 0, this stage's own slot otherwise (the transform muxes it).
+    /// The pass of the slot this stage works on in the *next* cycle (the K
+    /// table is a synchronous ROM, addressed a cycle ahead so that it can
+    /// live in block RAM).
+    pub pass_next: Signal<In, Bits<6>>,
+    /// The slot this cycle's round works on (the previous stage's slot).
     pub slot_in: Signal<In, Slot>,
     /// Whether `slot_in` holds a nonce.
     pub in_valid: Signal<In, Bit>,
@@ -61,18 +59,21 @@ pub struct RoundStage {
 }
 
 impl RoundStage {
-    /// A stage running rounds `first .. first + rounds`.
-    pub fn new(first: usize, rounds: usize) -> Self {
-        assert!(rounds >= 1 && first + rounds <= 64, "rounds out of range");
-        // K[t+1] for each of the stage's rounds (K[64] does not exist: 0).
-        let k_next = |k: usize| Word(K.get(first + k + 1).copied().unwrap_or(0));
-        let table: Vec<u32> = (0..rounds).map(|k| k_next(k).0).collect();
+    /// Stage `index` of a ring of `stride` stages that slots go round
+    /// `passes` times: it runs rounds `index + k·stride`, `k = 0..passes`.
+    pub fn new(index: usize, stride: usize, passes: usize) -> Self {
+        assert!(
+            passes >= 1 && index < stride && index + (passes - 1) * stride < 64,
+            "rounds out of range"
+        );
+        // K[t+1] for the round of each pass (K[64] does not exist: 0).
+        let k_next = |k: usize| Word(K.get(index + k * stride + 1).copied().unwrap_or(0));
+        let table: Vec<u32> = (0..passes).map(|k| k_next(k).0).collect();
         Self {
             clock: Default::default(),
             enable: Default::default(),
             flush: Default::default(),
-            phase: Default::default(),
-            phase_next: Default::default(),
+            pass_next: Default::default(),
             slot_in: Default::default(),
             in_valid: Default::default(),
             out: Default::default(),
@@ -81,7 +82,7 @@ impl RoundStage {
             valid: Default::default(),
             k_rom: KRom::new(table),
             k_const: Constant::new(k_next(0)),
-            use_rom: Constant::new(rounds > 1),
+            use_rom: Constant::new(passes > 1),
             k_next: Default::default(),
             sigma0: WordFn::new(WordFnKind::BigSigma0),
             sigma1: WordFn::new(WordFnKind::BigSigma1),
@@ -114,7 +115,7 @@ impl Logic for RoundStage {
         self.schedule.w14.next = self.slot_in.val().w14;
         // One round: K is a constant. Several: a ROM read a cycle ahead.
         self.k_rom.clock.next = self.clock.val();
-        self.k_rom.address.next = self.phase_next.val();
+        self.k_rom.address.next = self.pass_next.val();
         if self.use_rom.val() {
             self.k_next.next = self.k_rom.data.val();
         } else {
@@ -207,69 +208,69 @@ mod tests {
         settle(stage);
     }
 
-    /// A stage of `rounds` rounds starting at `first`, loaded once and run
-    /// for `rounds` cycles, against `rounds` model rounds and schedule steps.
-    fn check_stage(first: usize, rounds: usize) {
+    /// Stage `index` of a ring of `stride` stages, run for `passes` rounds
+    /// against the model. Between its rounds the slot goes round the rest of
+    /// the ring: the test plays the other stages with the model.
+    fn check_stage(index: usize, stride: usize, passes: usize) {
         let mut rng = rand::thread_rng();
-        let mut stage = RoundStage::new(first, rounds);
+        let mut stage = RoundStage::new(index, stride, passes);
         stage.connect_all();
         let state: [u32; 8] = rng.gen();
         let mut msg: Vec<u32> = (0..16).map(|_| rng.gen()).collect();
-        for t in 16..first + rounds + 17 {
+        for t in 16..64 + 16 {
             let next = model::small_sigma1(msg[t - 2])
                 .wrapping_add(msg[t - 7])
                 .wrapping_add(model::small_sigma0(msg[t - 15]))
                 .wrapping_add(msg[t - 16]);
             msg.push(next);
         }
-        // The slot as it arrives before round `first`: any state, W[first..].
-        stage.enable.next = true;
-        stage.slot_in.next = slot_from(state, &msg[first..first + 16], first);
-        stage.in_valid.next = true;
-        let mut expect = state;
-        // The ROM is read a cycle ahead: present phase 0 once first.
-        stage.phase_next.next = 0.into();
+        // The ROM is read a cycle ahead: present pass 0 once first.
+        stage.pass_next.next = 0.into();
         stage.enable.next = false;
         clock(&mut stage);
         stage.enable.next = true;
-        for k in 0..rounds {
-            stage.phase.next = (k as u64).into();
-            stage.phase_next.next = (((k + 1) % rounds) as u64).into();
+        let mut expect = state;
+        for k in 0..passes {
+            let t = index + k * stride;
+            // The model runs the rounds before this pass's round.
+            let first = if k == 0 { 0 } else { t - stride + 1 };
+            for r in first..t {
+                expect = model::round(expect, K[r], msg[r]);
+            }
+            stage.slot_in.next = slot_from(expect, &msg[t..t + 16], t);
+            stage.in_valid.next = true;
+            stage.pass_next.next = (((k + 1) % passes) as u64).into();
             clock(&mut stage);
-            // After phase 0 the stage works on its own slot.
-            stage.slot_in.next = stage.out.val();
-            stage.in_valid.next = stage.out_valid.val();
-            expect = model::round(expect, K[first + k], msg[first + k]);
+            expect = model::round(expect, K[t], msg[t]);
+            let got = stage.out.val();
+            let mut want = slot_from(expect, &msg[t + 1..t + 17], (t + 1).min(63));
+            if t == 63 {
+                // K[64] does not exist: the stage adds 0.
+                want.hkw = w(expect[7].wrapping_add(msg[64]));
+            }
+            assert_eq!(got, want, "stage {index} of {stride}, pass {k} (round {t})");
+            assert!(stage.out_valid.val());
         }
-        let t = first + rounds;
-        let got = stage.out.val();
-        let want = slot_from(expect, &msg[t..t + 16], t.min(63));
-        let mut want = want;
-        if t == 64 {
-            // K[64] does not exist: the stage adds 0.
-            want.hkw = w(expect[7].wrapping_add(msg[64]));
-        }
-        assert_eq!(got, want, "stage first={first} rounds={rounds}");
-        assert!(stage.out_valid.val());
     }
 
     #[test]
     fn pipeline_stage_runs_one_round() {
-        for first in [0, 1, 15, 16, 40, 63] {
-            check_stage(first, 1);
+        for index in [0, 1, 15, 16, 40, 63] {
+            check_stage(index, 64, 1);
         }
     }
 
     #[test]
-    fn iterating_stage_runs_its_rounds() {
-        for (first, rounds) in [(0, 2), (8, 8), (32, 32), (0, 64), (60, 4)] {
-            check_stage(first, rounds);
+    fn ring_stage_runs_one_round_per_pass() {
+        for (index, stride, passes) in [(0, 32, 2), (7, 8, 8), (31, 32, 2), (0, 1, 64), (3, 4, 16)]
+        {
+            check_stage(index, stride, passes);
         }
     }
 
     #[test]
     fn stage_holds_when_disabled_and_drops_on_flush() {
-        let mut stage = RoundStage::new(0, 1);
+        let mut stage = RoundStage::new(0, 64, 1);
         stage.connect_all();
         stage.enable.next = true;
         stage.in_valid.next = true;

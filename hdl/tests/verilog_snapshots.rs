@@ -41,13 +41,14 @@ fn data_register() {
 
 #[test]
 fn round_stages() {
-    // A pipeline stage (round 5 of 64) and an iterating one (rounds 8..16).
+    // A pipeline stage (round 5 of 64) and a ring stage (stage 3 of 8,
+    // rounds 3, 11, .., 59).
     insta::assert_snapshot!(
         "round_pipelined",
-        to_verilog(&mut RoundStage::new(5, 1), "round")
+        to_verilog(&mut RoundStage::new(5, 64, 1), "round")
     );
     insta::assert_snapshot!(
-        "round_iterating",
-        to_verilog(&mut RoundStage::new(8, 8), "round")
+        "round_ring",
+        to_verilog(&mut RoundStage::new(3, 8, 8), "round")
     );
 }

@@ -125,8 +125,7 @@ impl CoreSim {
         progress: &mut dyn FnMut(u64),
     ) -> Result<(Vec<FoundNonce>, RunStats), SimError> {
         let shape = self.shape();
-        let budget =
-            job.count() * shape.rounds_per_stage as u64 + 4 * shape.latency_cycles() as u64 + 1000;
+        let budget = job.count() * shape.passes as u64 + 4 * shape.latency_cycles() as u64 + 1000;
         let t0 = Instant::now();
         let c0 = self.cycles;
         let mut found = Vec::new();
