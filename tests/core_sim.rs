@@ -132,7 +132,7 @@ fn job_switch_mid_range() {
 #[test]
 fn full_fifo_stalls_and_loses_nothing() {
     let mut rng = seeded_rng("full_fifo_stalls_and_loses_nothing");
-    for unroll in [64, 8, 1] {
+    for unroll in [64, 8, 4, 1] {
         let mut sim = CoreSim::new(unroll).unwrap();
         let work = Work::from_header(&random_header(&mut rng), 77, 50)
             .unwrap()

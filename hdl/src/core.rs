@@ -77,6 +77,10 @@ pub const SUPPORTED_UNROLLS: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
 /// Depth of the found-nonce FIFO, as log2 of its entries.
 pub const FOUND_FIFO_LOG2: usize = 4;
 
+/// Free FIFO entries below which the core stalls (one result can still
+/// arrive after the stall is decided; the second is margin).
+pub const FOUND_FIFO_HEADROOM: u32 = 2;
+
 /// The compare register between the second transform and the FIFO.
 #[derive(Clone, Copy, Debug, PartialEq, Default, LogicStruct)]
 pub struct Compare {
@@ -176,10 +180,10 @@ impl CoreShape {
 /// and every result is in the FIFO.
 ///
 /// **Results.** Found nonces wait in a FIFO of 16 entries: `found_valid` says
-/// one is at its head (`found`); pulse `found_ack` to pop it. When the FIFO is
-/// full and another nonce is found, the whole core stalls (every register
-/// holds) until the FIFO has room: a burst of hits loses nothing, it only
-/// slows hashing down.
+/// one is at its head (`found`); pulse `found_ack` to pop it. When fewer than
+/// [`FOUND_FIFO_HEADROOM`] entries are free, the whole core stalls (every
+/// register holds, from the next cycle) until the FIFO has room: a burst of
+/// hits loses nothing, it only slows hashing down.
 ///
 /// **Optimisations used** (all checked bit-exactly against `sha2`):
 /// - the padding words of both blocks are constants at the transform inputs,
@@ -247,7 +251,8 @@ pub struct MinerCore {
     second: Transform,
     top: WordFn,
     cmp: DFF<Compare>,
-    fifo: SynchronousFIFO<Found, FOUND_FIFO_LOG2, { FOUND_FIFO_LOG2 + 1 }, 1>,
+    hold: DFF<Bit>,
+    fifo: SynchronousFIFO<Found, FOUND_FIFO_LOG2, { FOUND_FIFO_LOG2 + 1 }, FOUND_FIFO_HEADROOM>,
     shift: Constant<Bits<6>>,
     pipeline: Constant<Bit>,
     latency: Constant<Word>,
@@ -311,6 +316,7 @@ impl MinerCore {
             second: Transform::new(shape.second_stages, r),
             top: WordFn::new(WordFnKind::ByteSwap),
             cmp: Default::default(),
+            hold: Default::default(),
             fifo: Default::default(),
             shift: Constant::new((unroll.trailing_zeros() as u64).into()),
             pipeline: Constant::new(r == 1),
@@ -341,13 +347,19 @@ impl Logic for MinerCore {
         clock!(self, clock, first, second, fifo);
         self.fin.clock.next = self.clock.val();
         dff_setup!(
-            self, clock, phase, take, phase2, take2, nonce_ctr, issuing, drain, tag_reg, fin_valid,
-            cmp
+            self, clock, hold, phase, take, phase2, take2, nonce_ctr, issuing, drain, tag_reg,
+            fin_valid, cmp
         );
         self.fin.d.next = self.fin.q.val();
 
         // Stall while a hit waits for room in the FIFO.
-        self.enable.next = !(self.cmp.q.val().hit & self.fifo.full.val());
+        // The stall is registered, so that the enable of every register in
+        // the core starts at a flip-flop: the core holds from the cycle
+        // after the FIFO has fewer than FOUND_FIFO_HEADROOM free entries.
+        // A result is written only on cycles where the core advances, so at
+        // most one more can arrive before the hold takes effect.
+        self.hold.d.next = self.fifo.almost_full.val();
+        self.enable.next = !self.hold.q.val();
         self.running.next = self.enable.val();
         // The cycle counter `g` of both rings (period 64), and the second
         // ring's, one cycle behind (the finalize register sits between).
@@ -463,7 +475,7 @@ impl Logic for MinerCore {
         }
 
         // Found-nonce FIFO.
-        self.fifo.write.next = self.cmp.q.val().hit & (!self.fifo.full.val());
+        self.fifo.write.next = self.cmp.q.val().hit & self.enable.val();
         self.fifo.data_in.next.nonce = self.cmp.q.val().nonce;
         self.fifo.data_in.next.tag = self.cmp.q.val().tag;
         self.found.next = self.fifo.data_out.val();
