@@ -42,6 +42,11 @@ pub struct BuildArgs {
     /// or `icarus` (for cgminer/bfgminer's Icarus driver).
     #[arg(long, value_enum, default_value_t = crate::ProtocolArg::Native)]
     protocol: crate::ProtocolArg,
+    /// How yosys maps sums of several words: `carry-save` (its default: a
+    /// carry-save tree per sum, then one carry chain) or `chain` (one
+    /// carry chain per addition, fewer LUTs).
+    #[arg(long, value_enum, default_value_t = crate::AddersArg::CarrySave)]
+    adders: crate::AddersArg,
     /// Build this Verilog file instead of the miner's board top level. Its
     /// top module must be `ferrominer_top` with ports clk_in, uart_rx,
     /// uart_tx and led[1:0].
@@ -158,6 +163,7 @@ pub fn cmd_build(a: BuildArgs) -> Result<()> {
         strict: a.strict,
         unroll: a.unroll,
         cores: a.cores,
+        adders: a.adders.into(),
     };
     eprintln!(
         "building `{}` for {} ({}) in {}",
@@ -238,6 +244,9 @@ pub struct FitArgs {
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
+    /// How yosys maps sums of several words (see `ferrominer build --help`).
+    #[arg(long, value_enum, default_value_t = crate::AddersArg::CarrySave)]
+    adders: crate::AddersArg,
 }
 
 struct FitPrinter;
@@ -282,6 +291,7 @@ pub fn cmd_fit(a: FitArgs) -> Result<()> {
         } else {
             a.cores.clone()
         },
+        adders: a.adders.into(),
     };
     let mut design = |u: usize, n: usize, mhz: f64| {
         design_for(

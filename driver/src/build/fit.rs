@@ -33,6 +33,8 @@ pub struct FitOptions {
     pub unrolls: Vec<usize>,
     /// Only try these core counts (default [`FIT_CORES`]).
     pub cores: Vec<usize>,
+    /// How synthesis maps multi-word sums.
+    pub adders: super::Adders,
 }
 
 /// What happened to one candidate.
@@ -134,7 +136,7 @@ pub fn fit(
             for round in 0..2 {
                 progress.building(u, n, clock);
                 let dir = opts.out_dir.join(format!("u{u}-n{n}-{clock:.0}mhz"));
-                match build_one(board, &dir, u, n, clock, design) {
+                match build_one(board, opts.adders, &dir, u, n, clock, design) {
                     Ok((report, actual)) => {
                         attempt.clock_mhz = Some(actual);
                         points.push((stages as f64, report.lut4.used as f64));
@@ -186,6 +188,7 @@ enum FitBuildError {
 
 fn build_one(
     board: &Board,
+    adders: super::Adders,
     dir: &std::path::Path,
     u: usize,
     n: usize,
@@ -199,6 +202,7 @@ fn build_one(
         strict: false,
         unroll: u,
         cores: n,
+        adders,
     };
     match build(&d, board, &opts, &mut Quiet) {
         Ok(r) => Ok((r, actual)),
