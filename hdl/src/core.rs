@@ -245,6 +245,7 @@ pub struct MinerCore {
     drain: DFF<Bits<8>>,
     tag_reg: DFF<Bits<8>>,
     nonce_word: WordFn,
+    entry_hkw: DataReg<Word>,
     first: Transform,
     fin: DataReg<Slot>,
     fin_valid: DFF<Bit>,
@@ -310,6 +311,7 @@ impl MinerCore {
             drain: Default::default(),
             tag_reg: Default::default(),
             nonce_word: WordFn::new(WordFnKind::ByteSwap),
+            entry_hkw: Default::default(),
             first: Transform::new(unroll, r),
             fin: Default::default(),
             fin_valid: Default::default(),
@@ -346,6 +348,7 @@ impl Logic for MinerCore {
     fn update(&mut self) {
         clock!(self, clock, first, second, fifo);
         self.fin.clock.next = self.clock.val();
+        self.entry_hkw.clock.next = self.clock.val();
         dff_setup!(
             self, clock, hold, phase, take, phase2, take2, nonce_ctr, issuing, drain, tag_reg,
             fin_valid, cmp
@@ -425,7 +428,10 @@ impl Logic for MinerCore {
         } else {
             self.first.entry.next.w3 = self.nonce_ctr.q.val();
         }
-        self.first.entry.next.hkw = (self.midstate.val().h + self.k0.val()) + self.tail.val().w0;
+        // `h + K[0] + W[0]` is fixed for the job: registered, so that its
+        // adders are not in series with stage 0's round.
+        self.entry_hkw.d.next = (self.midstate.val().h + self.k0.val()) + self.tail.val().w0;
+        self.first.entry.next.hkw = self.entry_hkw.q.val();
         self.first.entry_valid.next = self.issuing.q.val();
 
         // Finalize: digest = midstate + state, which is the second
