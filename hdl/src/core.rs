@@ -235,11 +235,15 @@ pub struct MinerCore {
     enable: Signal<Local, Bit>,
     advance: Signal<Local, Bit>,
     phase_next: Signal<Local, Bits<6>>,
+    pass_next: Signal<Local, Bits<6>>,
     phase: DFF<Bits<6>>,
     take: DFF<Bit>,
+    taking: Signal<Local, Bit>,
     phase2_next: Signal<Local, Bits<6>>,
+    pass2_next: Signal<Local, Bits<6>>,
     phase2: DFF<Bits<6>>,
     take2: DFF<Bit>,
+    taking2: Signal<Local, Bit>,
     nonce_ctr: DFF<Word>,
     issuing: DFF<Bit>,
     drain: DFF<Bits<8>>,
@@ -301,11 +305,15 @@ impl MinerCore {
             enable: Default::default(),
             advance: Default::default(),
             phase_next: Default::default(),
+            pass_next: Default::default(),
             phase: Default::default(),
             take: Default::default(),
+            taking: Default::default(),
             phase2_next: Default::default(),
+            pass2_next: Default::default(),
             phase2: Default::default(),
             take2: Default::default(),
+            taking2: Default::default(),
             nonce_ctr: Default::default(),
             issuing: Default::default(),
             drain: Default::default(),
@@ -355,7 +363,6 @@ impl Logic for MinerCore {
         );
         self.fin.d.next = self.fin.q.val();
 
-        // Stall while a hit waits for room in the FIFO.
         // The stall is registered, so that the enable of every register in
         // the core starts at a flip-flop: the core holds from the cycle
         // after the FIFO has fewer than FOUND_FIFO_HEADROOM free entries.
@@ -377,9 +384,15 @@ impl Logic for MinerCore {
         }
         self.phase.d.next = self.phase_next.val();
         self.phase2.d.next = self.phase2_next.val();
-        self.take.d.next = (self.phase_next.val() >> self.shift.val()) == 0;
-        self.take2.d.next = (self.phase2_next.val() >> self.shift.val()) == 0;
-        self.advance.next = self.enable.val() & (self.take.q.val() | self.pipeline.val());
+        self.pass_next.next = self.phase_next.val() >> self.shift.val();
+        self.pass2_next.next = self.phase2_next.val() >> self.shift.val();
+        self.take.d.next = self.pass_next.val() == 0;
+        self.take2.d.next = self.pass2_next.val() == 0;
+        // Fully unrolled, every cycle is a `take` cycle: a constant, so
+        // synthesis removes the rings' input multiplexers.
+        self.taking.next = self.take.q.val() | self.pipeline.val();
+        self.taking2.next = self.take2.q.val() | self.pipeline.val();
+        self.advance.next = self.enable.val() & self.taking.val();
 
         // Issue: one nonce per `take` cycle. The counter keeps counting
         // after the range ends so that the latency correction stays exact.
@@ -402,11 +415,10 @@ impl Logic for MinerCore {
         // First transform: the header's second block from the midstate.
         self.first.enable.next = self.enable.val();
         // A stalled stage holds its register whatever its input, so the
-        // ring's input mux needs only `take`. Fully unrolled, every cycle is
-        // a `take` cycle: a constant, so synthesis removes the mux.
-        self.first.take.next = self.take.q.val() | self.pipeline.val();
+        // ring's input mux needs only `take`.
+        self.first.take.next = self.taking.val();
         self.first.flush.next = self.start.val();
-        self.first.pass_next.next = self.phase_next.val() >> self.shift.val();
+        self.first.pass_next.next = self.pass_next.val();
         self.first.entry.next = self.first_init.val();
         self.first.entry.next.a = self.midstate.val().a;
         self.first.entry.next.b = self.midstate.val().b;
@@ -456,9 +468,9 @@ impl Logic for MinerCore {
 
         // Second transform: the digest from the IV, 61 rounds or more.
         self.second.enable.next = self.enable.val();
-        self.second.take.next = self.take2.q.val() | self.pipeline.val();
+        self.second.take.next = self.taking2.val();
         self.second.flush.next = self.start.val();
-        self.second.pass_next.next = self.phase2_next.val() >> self.shift.val();
+        self.second.pass_next.next = self.pass2_next.val();
         self.second.entry.next = self.fin.q.val();
         self.second.entry_valid.next = self.fin_valid.q.val();
 
@@ -473,8 +485,7 @@ impl Logic for MinerCore {
             self.top.x.next = self.second.out.val().h + self.iv7.val();
         }
         if self.enable.val() {
-            self.cmp.d.next.hit = ((self.take2.q.val() | self.pipeline.val())
-                & self.second.out_valid.val())
+            self.cmp.d.next.hit = (self.taking2.val() & self.second.out_valid.val())
                 & (self.top.y.val() <= self.threshold.val());
             self.cmp.d.next.nonce = self.nonce_ctr.q.val() - self.latency.val();
             self.cmp.d.next.tag = self.tag_reg.q.val();

@@ -19,10 +19,11 @@ use rust_hdl::prelude::*;
 /// `passes = 1` the ring is a plain pipeline and `take` must stay high.
 ///
 /// The driver (the core) keeps a cycle counter `g` of period
-/// `stages × passes` and gives the ring `pass = g / stages` (the pass of the
-/// slot stage 0 works on), `pass_next` (the same for the next cycle) and
-/// `take = (pass == 0)`. Each stage's pass is the previous stage's pass a
-/// cycle earlier, kept in a small register chain here.
+/// `stages × passes` and gives the ring `pass_next = g' / stages` (the pass
+/// of the slot stage 0 works on in the next cycle, `g'` being the next
+/// cycle's count) and `take = (g / stages == 0)`. Each stage's pass is the
+/// previous stage's pass a cycle earlier, kept in a small register chain
+/// here.
 #[derive(LogicBlock)]
 pub struct Transform {
     /// Clock.
