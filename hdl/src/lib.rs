@@ -7,7 +7,8 @@
 //! - [`functions`]: Ch and Maj;
 //! - [`schedule`]: one message-schedule step;
 //! - [`constants`]: the K table, the IV and the padding words;
-//! - [`round`]: one round stage (round + schedule step + register);
+//! - [`round`]: one round stage (round + schedule step + register), with
+//!   [`delay_line`] holding the schedule words that only wait;
 //! - [`transform`]: a chain of round stages, one SHA-256 compression;
 //! - [`core`]: the SHA-256d mining core with its nonce counter, compare and
 //!   found-nonce FIFO.
@@ -19,6 +20,7 @@ pub mod constants;
 pub mod core;
 pub mod core_array;
 pub mod crc;
+pub mod delay_line;
 pub mod functions;
 pub mod icarus;
 pub mod krom;

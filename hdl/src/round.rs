@@ -1,6 +1,7 @@
 //! One SHA-256 round stage.
 
 use crate::constants::K;
+use crate::delay_line::DelayLine;
 use crate::functions::{Ch, Maj};
 use crate::krom::KRom;
 use crate::reg::DataReg;
@@ -25,6 +26,15 @@ use rust_hdl::prelude::*;
 /// - `a' = T1 + T2`, `e' = d + T1`, the other words shift;
 /// - the window shifts by one word and takes `W[t+16]` from the schedule step;
 /// - `hkw' = g + K[t+1] + W[t+1]` is precomputed for the next round.
+///
+/// Window words 2 to 8 are only ever shifted along, so from stage
+/// [`LINE_STAGE`] of a ring on the stage takes its new `w1` from a
+/// [`DelayLine`] in block RAM instead of from `w2`. The line is written with
+/// `far_w`, the `w10` that stage `index - 8` of the ring saw; it is
+/// the same word, eight stages and eight cycles earlier, and both are
+/// within one pass round the ring. Registers for `w2..w8` that nothing reads
+/// any more are then removed by synthesis: on a 64-stage pipeline that is
+/// seven of the 25 words of nearly every stage.
 #[derive(LogicBlock)]
 pub struct RoundStage {
     /// Clock.
@@ -41,12 +51,19 @@ pub struct RoundStage {
     pub slot_in: Signal<In, Slot>,
     /// Whether `slot_in` holds a nonce.
     pub in_valid: Signal<In, Bit>,
+    /// The `w10` of stage `index - 8`'s `slot_in` (ignored below
+    /// [`LINE_STAGE`]).
+    pub far_w: Signal<In, Word>,
     /// This stage's slot.
     pub out: Signal<Out, Slot>,
     /// Whether this stage's slot holds a nonce.
     pub out_valid: Signal<Out, Bit>,
+    /// `slot_in.w10`, for the delay line of the stage eight places on.
+    pub in_w10: Signal<Out, Word>,
     data: DataReg<Slot>,
     valid: DFF<Bit>,
+    line: DelayLine,
+    use_line: Constant<Bit>,
     k_rom: KRom,
     k_const: Constant<Word>,
     use_rom: Constant<Bit>,
@@ -57,6 +74,11 @@ pub struct RoundStage {
     maj: Maj,
     schedule: ScheduleStep,
 }
+
+/// The first stage of a ring that takes `w1` from a delay line: the word
+/// it needs, `w2` at its input, was `w10` at the input of the stage
+/// `LINE_STAGE` places before it, which must be in the same ring.
+pub const LINE_STAGE: usize = crate::delay_line::LINE_DELAY;
 
 impl RoundStage {
     /// Stage `index` of a ring of `stride` stages that slots go round
@@ -76,10 +98,14 @@ impl RoundStage {
             pass_next: Default::default(),
             slot_in: Default::default(),
             in_valid: Default::default(),
+            far_w: Default::default(),
             out: Default::default(),
             out_valid: Default::default(),
+            in_w10: Default::default(),
             data: Default::default(),
             valid: Default::default(),
+            line: Default::default(),
+            use_line: Constant::new(index >= LINE_STAGE),
             k_rom: KRom::new(table),
             k_const: Constant::new(k_next(0)),
             use_rom: Constant::new(passes > 1),
@@ -100,6 +126,10 @@ impl Logic for RoundStage {
         dff_setup!(self, clock, valid);
         self.out.next = self.data.q.val();
         self.out_valid.next = self.valid.q.val();
+        self.line.clock.next = self.clock.val();
+        self.line.enable.next = self.enable.val();
+        self.line.d.next = self.far_w.val();
+        self.in_w10.next = self.slot_in.val().w10;
         // Round functions.
         self.sigma0.x.next = self.slot_in.val().a;
         self.sigma1.x.next = self.slot_in.val().e;
@@ -136,7 +166,11 @@ impl Logic for RoundStage {
             self.data.d.next.g = self.slot_in.val().f;
             self.data.d.next.h = self.slot_in.val().g;
             self.data.d.next.w0 = self.slot_in.val().w1;
-            self.data.d.next.w1 = self.slot_in.val().w2;
+            if self.use_line.val() {
+                self.data.d.next.w1 = self.line.q.val();
+            } else {
+                self.data.d.next.w1 = self.slot_in.val().w2;
+            }
             self.data.d.next.w2 = self.slot_in.val().w3;
             self.data.d.next.w3 = self.slot_in.val().w4;
             self.data.d.next.w4 = self.slot_in.val().w5;
@@ -210,7 +244,8 @@ mod tests {
 
     /// Stage `index` of a ring of `stride` stages, run for `passes` rounds
     /// against the model. Between its rounds the slot goes round the rest of
-    /// the ring: the test plays the other stages with the model.
+    /// the ring: the test plays the other stages with the model, and feeds
+    /// the delay line what stage `index - 8` would.
     fn check_stage(index: usize, stride: usize, passes: usize) {
         let mut rng = rand::thread_rng();
         let mut stage = RoundStage::new(index, stride, passes);
@@ -237,6 +272,16 @@ mod tests {
             for r in first..t {
                 expect = model::round(expect, K[r], msg[r]);
             }
+            // Eight cycles earlier, stage index - 8 saw this slot's w2 as
+            // its w10: the delay line gets it then, and junk in between.
+            stage.pass_next.next = (k as u64).into();
+            for j in 0..LINE_STAGE {
+                let far = if j == 0 { msg[t + 2] } else { rng.gen() };
+                stage.far_w.next = w(far);
+                stage.slot_in.next = slot_from(rng.gen(), &[rng.gen(); 16], 0);
+                clock(&mut stage);
+            }
+            stage.far_w.next = w(rng.gen());
             stage.slot_in.next = slot_from(expect, &msg[t..t + 16], t);
             stage.in_valid.next = true;
             stage.pass_next.next = (((k + 1) % passes) as u64).into();

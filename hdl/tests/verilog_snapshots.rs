@@ -41,11 +41,11 @@ fn data_register() {
 
 #[test]
 fn round_stages() {
-    // A pipeline stage (round 5 of 64) and a ring stage (stage 3 of 8,
-    // rounds 3, 11, .., 59).
+    // A pipeline stage (round 12 of 64, which takes w1 from a delay line)
+    // and a ring stage (stage 3 of 8, rounds 3, 11, .., 59, which has none).
     insta::assert_snapshot!(
         "round_pipelined",
-        to_verilog(&mut RoundStage::new(5, 64, 1), "round")
+        to_verilog(&mut RoundStage::new(12, 64, 1), "round")
     );
     insta::assert_snapshot!(
         "round_ring",
