@@ -75,14 +75,10 @@ impl Logic for DelayLine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{settle, w};
+    use crate::testing::{tick, w};
 
     fn clock(line: &mut DelayLine) {
-        settle(line);
-        line.clock.next = Clock { clk: true };
-        settle(line);
-        line.clock.next = Clock { clk: false };
-        settle(line);
+        tick(line, |b| &mut b.clock);
     }
 
     /// The word written at enabled edge `n` is on `q` right after enabled

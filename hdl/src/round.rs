@@ -200,7 +200,7 @@ impl Logic for RoundStage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{model, settle, w};
+    use crate::testing::{model, tick, w};
     use rand::Rng;
 
     fn slot_from(state: [u32; 8], window: &[u32], t: usize) -> Slot {
@@ -235,11 +235,7 @@ mod tests {
     }
 
     fn clock(stage: &mut RoundStage) {
-        settle(stage);
-        stage.clock.next = Clock { clk: true };
-        settle(stage);
-        stage.clock.next = Clock { clk: false };
-        settle(stage);
+        tick(stage, |b| &mut b.clock);
     }
 
     /// Stage `index` of a ring of `stride` stages, run for `passes` rounds

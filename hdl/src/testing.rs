@@ -14,6 +14,16 @@ pub fn settle<B: Block>(b: &mut B) {
     panic!("block did not settle");
 }
 
+/// One rising and one falling edge on the clock input `clock` picks out,
+/// settling the block before and after each.
+pub fn tick<B: Block>(b: &mut B, clock: impl Fn(&mut B) -> &mut Signal<In, Clock>) {
+    settle(b);
+    clock(b).next = Clock { clk: true };
+    settle(b);
+    clock(b).next = Clock { clk: false };
+    settle(b);
+}
+
 /// Native word to a datapath [`Word`](crate::word::Word).
 pub fn w(x: u32) -> crate::word::Word {
     crate::word::Word(x)

@@ -130,7 +130,7 @@ impl Logic for Transform {
 mod tests {
     use super::*;
     use crate::constants::K;
-    use crate::testing::{settle, w};
+    use crate::testing::{settle, tick, w};
     use rand::Rng;
 
     /// A slot ready for round 0 of a compression of `block` from `state`.
@@ -183,13 +183,7 @@ mod tests {
             let period = stages * passes;
             let work: Vec<([u32; 8], [u32; 16])> =
                 (0..stages).map(|_| (rng.gen(), rng.gen())).collect();
-            let cycle = |t: &mut Transform| {
-                settle(t);
-                t.clock.next = Clock { clk: true };
-                settle(t);
-                t.clock.next = Clock { clk: false };
-                settle(t);
-            };
+            let cycle = |t: &mut Transform| tick(t, |b| &mut b.clock);
             // The K ROMs are read a cycle ahead: one idle cycle first.
             t.pass_next.next = 0.into();
             cycle(&mut t);
