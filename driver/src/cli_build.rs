@@ -47,6 +47,11 @@ pub struct BuildArgs {
     /// carry chain per addition, fewer LUTs).
     #[arg(long, value_enum, default_value_t = crate::AddersArg::CarrySave)]
     adders: crate::AddersArg,
+    /// nextpnr's router: `router1` (its default) or `router2` (routes all
+    /// nets at once; use it for large, congested designs such as U=32 or 64
+    /// on the 85F, where `router1` can run for hours).
+    #[arg(long, value_enum, default_value_t = crate::RouterArg::Router1)]
+    router: crate::RouterArg,
     /// Build this Verilog file instead of the miner's board top level. Its
     /// top module must be `ferrominer_top` with ports clk_in, uart_rx,
     /// uart_tx and led[1:0].
@@ -164,6 +169,7 @@ pub fn cmd_build(a: BuildArgs) -> Result<()> {
         unroll: a.unroll,
         cores: a.cores,
         adders: a.adders.into(),
+        router: a.router.into(),
     };
     eprintln!(
         "building `{}` for {} ({}) in {}",
@@ -247,6 +253,9 @@ pub struct FitArgs {
     /// How yosys maps sums of several words (see `ferrominer build --help`).
     #[arg(long, value_enum, default_value_t = crate::AddersArg::CarrySave)]
     adders: crate::AddersArg,
+    /// nextpnr's router (see `ferrominer build --help`).
+    #[arg(long, value_enum, default_value_t = crate::RouterArg::Router1)]
+    router: crate::RouterArg,
 }
 
 struct FitPrinter;
@@ -292,6 +301,7 @@ pub fn cmd_fit(a: FitArgs) -> Result<()> {
             a.cores.clone()
         },
         adders: a.adders.into(),
+        router: a.router.into(),
     };
     let mut design = |u: usize, n: usize, mhz: f64| {
         design_for(

@@ -176,6 +176,24 @@ impl From<AddersArg> for ferrominer::build::Adders {
     }
 }
 
+/// nextpnr's router, on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum RouterArg {
+    /// nextpnr's default.
+    Router1,
+    /// Faster on large, congested designs.
+    Router2,
+}
+
+impl From<RouterArg> for ferrominer::build::Router {
+    fn from(a: RouterArg) -> Self {
+        match a {
+            RouterArg::Router1 => ferrominer::build::Router::Router1,
+            RouterArg::Router2 => ferrominer::build::Router::Router2,
+        }
+    }
+}
+
 /// The protocol a board speaks, on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum ProtocolArg {

@@ -35,6 +35,8 @@ pub struct FitOptions {
     pub cores: Vec<usize>,
     /// How synthesis maps multi-word sums.
     pub adders: super::Adders,
+    /// Which nextpnr router to run.
+    pub router: super::Router,
 }
 
 /// What happened to one candidate.
@@ -136,7 +138,7 @@ pub fn fit(
             for round in 0..2 {
                 progress.building(u, n, clock);
                 let dir = opts.out_dir.join(format!("u{u}-n{n}-{clock:.0}mhz"));
-                match build_one(board, opts.adders, &dir, u, n, clock, design) {
+                match build_one(board, opts, &dir, u, n, clock, design) {
                     Ok((report, actual)) => {
                         attempt.clock_mhz = Some(actual);
                         points.push((stages as f64, report.lut4.used as f64));
@@ -188,7 +190,7 @@ enum FitBuildError {
 
 fn build_one(
     board: &Board,
-    adders: super::Adders,
+    fit: &FitOptions,
     dir: &std::path::Path,
     u: usize,
     n: usize,
@@ -202,7 +204,8 @@ fn build_one(
         strict: false,
         unroll: u,
         cores: n,
-        adders,
+        adders: fit.adders,
+        router: fit.router,
     };
     match build(&d, board, &opts, &mut Quiet) {
         Ok(r) => Ok((r, actual)),

@@ -65,6 +65,30 @@ pub struct BuildOptions {
     pub cores: usize,
     /// How yosys builds sums of more than two words.
     pub adders: Adders,
+    /// Which nextpnr router to run.
+    pub router: Router,
+}
+
+/// Which of nextpnr's routers to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Router {
+    /// nextpnr's default, `router1`: rip-up and reroute one net at a time.
+    #[default]
+    Router1,
+    /// `router2`: negotiated congestion over all nets at once, for large,
+    /// congested designs (a big ECP5 core).
+    Router2,
+}
+
+impl Router {
+    /// The value of nextpnr's `--router` option.
+    pub fn name(self) -> &'static str {
+        match self {
+            Router::Router1 => "router1",
+            Router::Router2 => "router2",
+        }
+    }
 }
 
 /// How synthesis maps a sum of several words, such as SHA-256's
@@ -122,6 +146,7 @@ impl BuildOptions {
             unroll: 64,
             cores: 1,
             adders: Adders::default(),
+            router: Router::default(),
         }
     }
 }
@@ -332,6 +357,10 @@ pub fn plan(
         .to_string(),
         routed.to_string(),
     ]);
+    // The default router needs no option, which keeps build.sh as before.
+    if opts.router != Router::default() {
+        pnr.extend(["--router".to_string(), opts.router.name().to_string()]);
+    }
     let pack = vec![routed.to_string(), board.bitstream_name()];
     Ok(vec![
         StepCommand {
@@ -696,6 +725,23 @@ echo 'pack: icepack > pack.log'\n\
              --lpf ulx3s.lpf --freq 62.5 --timing-allow-fail --report report.json --textcfg pnr.config"
         );
         assert_eq!(cmds[2].args, ["pnr.config", "ferrominer.bit"]);
+    }
+
+    #[test]
+    fn router2_is_asked_for_only_when_chosen() {
+        let board = Board::find("ulx3s-85f").unwrap();
+        let mut opts = BuildOptions::new("out");
+        let tools = fake_tools(Family::Ecp5);
+        let pnr = |opts: &BuildOptions| {
+            plan(&design(), board, opts, &tools).unwrap()[1]
+                .args
+                .clone()
+        };
+        assert!(!pnr(&opts).iter().any(|a| a == "--router"));
+        opts.router = Router::Router2;
+        let args = pnr(&opts);
+        let at = args.iter().position(|a| a == "--router").expect("--router");
+        assert_eq!(args[at + 1], "router2");
     }
 
     /// The chain script is the family's own `coarse` step without `alumacc`:
