@@ -49,7 +49,7 @@ pub struct BuildArgs {
     adders: crate::AddersArg,
     /// nextpnr's router: `router1` (its default) or `router2` (routes all
     /// nets at once; use it for large, congested designs such as U=32 or 64
-    /// on the 85F, where `router1` can run for hours).
+    /// on the 85F, where `router1` had not finished after 15 minutes).
     #[arg(long, value_enum, default_value_t = crate::RouterArg::Router1)]
     router: crate::RouterArg,
     /// Build this Verilog file instead of the miner's board top level. Its
