@@ -22,6 +22,7 @@ pub mod core_array;
 pub mod crc;
 pub mod delay_line;
 pub mod functions;
+pub mod global_buffer;
 pub mod icarus;
 pub mod krom;
 pub mod pll;

@@ -2,6 +2,7 @@
 //! this descriptor (and by its pin file).
 
 use crate::board::{BoardError, BoardLogic, Protocol};
+use crate::global_buffer::ECP5_GLOBALS_DEFINE;
 use crate::pll::{ClockGen, Family, Pll, PllError};
 use crate::protocol::EngineConfig;
 use crate::verilog::to_verilog;
@@ -128,9 +129,44 @@ pub fn board_top_verilog(cfg: &TopConfig) -> Result<TopVerilog, TopError> {
     let logic =
         BoardLogic::with_protocol(engine, cfg.baud, cfg.protocol).map_err(TopError::Board)?;
     let mut top = BoardTop::new(pll, cfg.pll_from_pad, logic, cfg.led_active_low);
+    let mut verilog = to_verilog(&mut top, TOP_MODULE);
+    if cfg.family == Family::Ecp5 {
+        verilog = format!("`define {ECP5_GLOBALS_DEFINE}\n{verilog}");
+    }
     Ok(TopVerilog {
-        verilog: to_verilog(&mut top, TOP_MODULE),
+        verilog,
         hash_hz,
         pll,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(family: Family) -> TopConfig {
+        TopConfig {
+            family,
+            osc_hz: 25_000_000,
+            hash_mhz: None,
+            unroll: 1,
+            cores: 2,
+            baud: 115_200,
+            led_active_low: false,
+            protocol: Protocol::Native,
+            pll_from_pad: false,
+        }
+    }
+
+    /// ECP5 builds put each core's enable on a DCCA; iCE40 builds keep the
+    /// plain wire.
+    #[test]
+    fn only_ecp5_tops_ask_for_global_enables() {
+        let define = format!("`define {ECP5_GLOBALS_DEFINE}\n");
+        let ecp5 = board_top_verilog(&config(Family::Ecp5)).unwrap().verilog;
+        assert!(ecp5.starts_with(&define));
+        assert_eq!(ecp5.matches("DCCA gb").count(), 2, "one per core");
+        let ice40 = board_top_verilog(&config(Family::Ice40)).unwrap().verilog;
+        assert!(!ice40.contains("`define"));
+    }
 }

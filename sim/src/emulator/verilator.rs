@@ -328,7 +328,9 @@ mod tests {
             let shouting: Vec<&str> = code
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .filter(|w| w.len() > 3 && w.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+                // FPGA primitives and their ports are not Rust constants.
                 .filter(|w| !w.starts_with("SB_") && !w.starts_with("EHX"))
+                .filter(|w| !["DCCA", "CLKI", "CLKO"].contains(w))
                 .collect();
             assert!(shouting.is_empty(), "undeclared constants? {shouting:?}");
         }
