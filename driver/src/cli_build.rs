@@ -48,8 +48,8 @@ pub struct BuildArgs {
     #[arg(long, value_enum, default_value_t = crate::AddersArg::CarrySave)]
     adders: crate::AddersArg,
     /// nextpnr's router: `router1` (its default) or `router2` (routes all
-    /// nets at once; use it for large, congested designs such as U=32 or 64
-    /// on the 85F, where `router1` had not finished after 15 minutes).
+    /// nets at once; faster where it converges, but on the 85F at U=32 it
+    /// did not, while `router1` routed it in about 25 minutes).
     #[arg(long, value_enum, default_value_t = crate::RouterArg::Router1)]
     router: crate::RouterArg,
     /// Build this Verilog file instead of the miner's board top level. Its

@@ -181,7 +181,7 @@ impl From<AddersArg> for ferrominer::build::Adders {
 pub(crate) enum RouterArg {
     /// nextpnr's default.
     Router1,
-    /// Faster on large, congested designs.
+    /// Routes all nets at once (see `--help`).
     Router2,
 }
 
