@@ -447,7 +447,7 @@ impl Logic for UartRx {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::settle;
+    use crate::testing::{settle, tick};
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
@@ -470,31 +470,6 @@ mod tests {
             (SMALL * DEFAULT_BAUD, DEFAULT_BAUD),
             (REAL_CLOCK, DEFAULT_BAUD),
         ]
-    }
-
-    trait Clocked: Block {
-        fn clk(&mut self) -> &mut Signal<In, Clock>;
-    }
-
-    impl Clocked for UartTx {
-        fn clk(&mut self) -> &mut Signal<In, Clock> {
-            &mut self.clock
-        }
-    }
-
-    impl Clocked for UartRx {
-        fn clk(&mut self) -> &mut Signal<In, Clock> {
-            &mut self.clock
-        }
-    }
-
-    /// One rising and falling clock edge.
-    fn tick<B: Clocked>(b: &mut B) {
-        settle(b);
-        b.clk().next = Clock { clk: true };
-        settle(b);
-        b.clk().next = Clock { clk: false };
-        settle(b);
     }
 
     // ---- bit-level driver: a waveform for `rx` ----
@@ -621,7 +596,7 @@ mod tests {
             settle(tx);
             line.push(tx.tx.val());
             ready.push(r);
-            tick(tx);
+            tick(tx, |b| &mut b.clock);
         }
         (line, ready)
     }
@@ -672,7 +647,7 @@ mod tests {
             rx.rx.next = level;
             settle(rx);
             log.record(c, rx);
-            tick(rx);
+            tick(rx, |b| &mut b.clock);
         }
         log
     }
@@ -1028,8 +1003,8 @@ mod tests {
                 rx.rx.next = tx.tx.val();
                 settle(&mut rx);
                 log.record(c, &rx);
-                tick(&mut tx);
-                tick(&mut rx);
+                tick(&mut tx, |b| &mut b.clock);
+                tick(&mut rx, |b| &mut b.clock);
             }
             assert!(sent > n / 2, "sent {sent}");
             assert_eq!(log.data(), bytes[..sent], "divisor {d}");
