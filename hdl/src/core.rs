@@ -3,7 +3,7 @@
 use crate::constants::{BLOCK2_PADDING, DIGEST_PADDING, IV, K, SECOND_HASH_ROUNDS};
 use crate::global_buffer::GlobalBuffer;
 use crate::reg::DataReg;
-use crate::slot::{Found, Slot, State8, Tail};
+use crate::slot::{Found, MessageWord, Slot, State8, Tail};
 use crate::transform::Transform;
 use crate::wiring::{WordFn, WordFnKind};
 use crate::word::Word;
@@ -82,6 +82,18 @@ pub const FOUND_FIFO_LOG2: usize = 4;
 /// arrive after the stall is decided; the second is margin).
 pub const FOUND_FIFO_HEADROOM: u32 = 2;
 
+/// When streaming, the second ring's period lags the first's by this many
+/// cycles: the second ring streams the next digest in from cycle 48 of its
+/// period, and its feed register reads the finalize register a cycle
+/// earlier. The finalize register takes the digest at the end of the first
+/// ring's cycle 0, so the second ring's cycle 47 must be the first ring's
+/// cycle 1: a lag of 18.
+pub const STREAM_SECOND_LAG: usize = 18;
+
+/// The cycle of the period in which a streaming ring starts shifting in the
+/// next slot's message (its last 16 rounds).
+pub const FEED_FROM: usize = 48;
+
 /// The compare register between the second transform and the FIFO.
 #[derive(Clone, Copy, Debug, PartialEq, Default, LogicStruct)]
 pub struct Compare {
@@ -123,6 +135,9 @@ pub struct CoreShape {
     /// rounds are not needed), otherwise `U` (a ring must take its slots on
     /// the same cycles as the first transform delivers them).
     pub second_stages: usize,
+    /// Whether both rings stream their message words in (rings of one
+    /// stage, `U = 1`; see [`crate::round::RoundStage`]).
+    pub stream: bool,
     /// Issue slots from a nonce's issue to its compare register:
     /// `U` first-transform stages, the finalize register, the second
     /// transform's stages. The reported nonce is the issue counter minus this.
@@ -141,6 +156,7 @@ impl CoreShape {
             unroll: u,
             passes: r,
             second_stages,
+            stream: u == 1,
             latency_issues: u + 1 + second_stages,
         })
     }
@@ -150,10 +166,20 @@ impl CoreShape {
         self.unroll as f64 / 64.0
     }
 
+    /// Cycles by which the second ring's period lags the first's: one for
+    /// the finalize register, or when streaming [`STREAM_SECOND_LAG`].
+    pub fn second_lag(&self) -> usize {
+        if self.stream {
+            STREAM_SECOND_LAG
+        } else {
+            1
+        }
+    }
+
     /// Clock cycles from a nonce's issue to its compare register: 64
-    /// rounds, the finalize register, the second transform's rounds.
+    /// rounds, the wait for the second ring, the second transform's rounds.
     pub fn latency_cycles(&self) -> usize {
-        64 + 1 + self.second_stages * self.passes
+        64 + self.second_lag() + self.second_stages * self.passes
     }
 
     /// Which word of the second transform's final slot holds `e61`:
@@ -195,7 +221,13 @@ impl CoreShape {
 ///   rounds are skipped when the unroll allows (`h64 = e61`), and no other
 ///   output word is computed;
 /// - the found nonce is not carried down the pipeline: it is the issue
-///   counter minus the pipeline latency [`CoreShape::latency_issues`].
+///   counter minus the pipeline latency [`CoreShape::latency_issues`];
+/// - at `U = 1` both rings stream each slot's message in during the last 16
+///   rounds of the slot before it, so a stage keeps only five window words
+///   in registers and two delay lines in block RAM (see
+///   [`crate::round::RoundStage`]); the second ring then runs
+///   [`STREAM_SECOND_LAG`] cycles behind the first, and `start` restarts the
+///   period 16 cycles before the first `take`.
 #[derive(LogicBlock)]
 pub struct MinerCore {
     /// Clock.
@@ -251,6 +283,14 @@ pub struct MinerCore {
     drain: DFF<Bits<8>>,
     tag_reg: DFF<Bits<8>>,
     nonce_word: WordFn,
+    nonce_msg: Signal<Local, Word>,
+    entry1: Signal<Local, Slot>,
+    msg1: MessageWord,
+    msg2: MessageWord,
+    feed1: DFF<Word>,
+    feeding1: DFF<Bit>,
+    feed2: DFF<Word>,
+    feeding2: DFF<Bit>,
     entry_hkw: DataReg<Word>,
     first: Transform,
     fin: DataReg<Slot>,
@@ -262,6 +302,9 @@ pub struct MinerCore {
     fifo: SynchronousFIFO<Found, FOUND_FIFO_LOG2, { FOUND_FIFO_LOG2 + 1 }, FOUND_FIFO_HEADROOM>,
     shift: Constant<Bits<6>>,
     pipeline: Constant<Bit>,
+    stream: Constant<Bit>,
+    feed_from: Constant<Bits<6>>,
+    second_lag: Constant<Bits<6>>,
     latency: Constant<Word>,
     drain_done: Constant<Bits<8>>,
     tap: Constant<Bits<2>>,
@@ -322,6 +365,14 @@ impl MinerCore {
             drain: Default::default(),
             tag_reg: Default::default(),
             nonce_word: WordFn::new(WordFnKind::ByteSwap),
+            nonce_msg: Default::default(),
+            entry1: Default::default(),
+            msg1: Default::default(),
+            msg2: Default::default(),
+            feed1: Default::default(),
+            feeding1: Default::default(),
+            feed2: Default::default(),
+            feeding2: Default::default(),
             entry_hkw: Default::default(),
             first: Transform::new(unroll, r),
             fin: Default::default(),
@@ -333,6 +384,9 @@ impl MinerCore {
             fifo: Default::default(),
             shift: Constant::new((unroll.trailing_zeros() as u64).into()),
             pipeline: Constant::new(r == 1),
+            stream: Constant::new(shape.stream),
+            feed_from: Constant::new((FEED_FROM as u64).into()),
+            second_lag: Constant::new((shape.second_lag() as u64).into()),
             latency: Constant::new(Word(shape.latency_issues as u32)),
             // A few cycles past the last compare, so the FIFO's flags have
             // settled before `done` rises.
@@ -362,7 +416,7 @@ impl Logic for MinerCore {
         self.entry_hkw.clock.next = self.clock.val();
         dff_setup!(
             self, clock, hold, phase, take, phase2, take2, nonce_ctr, issuing, drain, tag_reg,
-            fin_valid, cmp
+            fin_valid, cmp, feed1, feeding1, feed2, feeding2
         );
         self.fin.d.next = self.fin.q.val();
 
@@ -378,16 +432,21 @@ impl Logic for MinerCore {
         self.enable.next = self.enable_global.o.val();
         self.running.next = self.enable.val();
         // The cycle counter `g` of both rings (period 64), and the second
-        // ring's, one cycle behind (the finalize register sits between).
+        // ring's, `second_lag` cycles behind (one for the finalize register;
+        // more when streaming, see STREAM_SECOND_LAG).
         // A ring takes new slots in the first `U` cycles of each period,
         // where the pass `g / U` is 0; `take` is registered from the next
         // pass so that the ring's input multiplexer has a short select.
         self.phase_next.next = self.phase.q.val();
-        self.phase2_next.next = self.phase2.q.val();
         if self.enable.val() {
             self.phase_next.next = self.phase.q.val() + 1;
-            self.phase2_next.next = self.phase.q.val();
         }
+        // A streaming ring needs 16 cycles to stream in its first slot of
+        // new work: start restarts the period there.
+        if self.start.val() & self.stream.val() {
+            self.phase_next.next = self.feed_from.val();
+        }
+        self.phase2_next.next = self.phase_next.val() - self.second_lag.val();
         self.phase.d.next = self.phase_next.val();
         self.phase2.d.next = self.phase2_next.val();
         self.pass_next.next = self.phase_next.val() >> self.shift.val();
@@ -425,32 +484,50 @@ impl Logic for MinerCore {
         self.first.take.next = self.taking.val();
         self.first.flush.next = self.start.val();
         self.first.pass_next.next = self.pass_next.val();
-        self.first.entry.next = self.first_init.val();
-        self.first.entry.next.a = self.midstate.val().a;
-        self.first.entry.next.b = self.midstate.val().b;
-        self.first.entry.next.c = self.midstate.val().c;
-        self.first.entry.next.d = self.midstate.val().d;
-        self.first.entry.next.e = self.midstate.val().e;
-        self.first.entry.next.f = self.midstate.val().f;
-        self.first.entry.next.g = self.midstate.val().g;
-        self.first.entry.next.h = self.midstate.val().h;
-        self.first.entry.next.w0 = self.tail.val().w0;
-        self.first.entry.next.w1 = self.tail.val().w1;
-        self.first.entry.next.w2 = self.tail.val().w2;
+        self.entry1.next = self.first_init.val();
+        self.entry1.next.a = self.midstate.val().a;
+        self.entry1.next.b = self.midstate.val().b;
+        self.entry1.next.c = self.midstate.val().c;
+        self.entry1.next.d = self.midstate.val().d;
+        self.entry1.next.e = self.midstate.val().e;
+        self.entry1.next.f = self.midstate.val().f;
+        self.entry1.next.g = self.midstate.val().g;
+        self.entry1.next.h = self.midstate.val().h;
+        self.entry1.next.w0 = self.tail.val().w0;
+        self.entry1.next.w1 = self.tail.val().w1;
+        self.entry1.next.w2 = self.tail.val().w2;
         // The header stores the nonce little-endian; SHA-256 reads words
         // big-endian, so in header order the message word is the counter
         // byte-swapped. In big-endian order it is the counter itself.
         self.nonce_word.x.next = self.nonce_ctr.q.val();
+        self.nonce_msg.next = self.nonce_ctr.q.val();
         if self.header_order.val() {
-            self.first.entry.next.w3 = self.nonce_word.y.val();
-        } else {
-            self.first.entry.next.w3 = self.nonce_ctr.q.val();
+            self.nonce_msg.next = self.nonce_word.y.val();
         }
+        self.entry1.next.w3 = self.nonce_msg.val();
+        self.first.entry.next = self.entry1.val();
         // `h + K[0] + W[0]` is fixed for the job: registered, so that its
         // adders are not in series with stage 0's round.
         self.entry_hkw.d.next = (self.midstate.val().h + self.k0.val()) + self.tail.val().w0;
         self.first.entry.next.hkw = self.entry_hkw.q.val();
         self.first.entry_valid.next = self.issuing.q.val();
+
+        // Streaming rings (U = 1) take their message words one per cycle in
+        // cycles 48..63 of their period, registered from the next cycle's
+        // count: the first ring the block of the nonce it issues next, the
+        // second the padded digest in the finalize register.
+        self.msg1.slot.next = self.entry1.val();
+        self.msg1.index.next = self.phase_next.val().get_bits::<4>(0);
+        self.feed1.d.next = self.msg1.word.val();
+        self.feeding1.d.next = self.phase_next.val().get_bits::<2>(4) == 3;
+        self.first.feed.next = self.feed1.q.val();
+        self.first.feeding.next = self.feeding1.q.val();
+        self.msg2.slot.next = self.fin.q.val();
+        self.msg2.index.next = self.phase2_next.val().get_bits::<4>(0);
+        self.feed2.d.next = self.msg2.word.val();
+        self.feeding2.d.next = self.phase2_next.val().get_bits::<2>(4) == 3;
+        self.second.feed.next = self.feed2.q.val();
+        self.second.feeding.next = self.feeding2.q.val();
 
         // Finalize: digest = midstate + state, which is the second
         // transform's message, padded for 256 bits; state starts at the IV.

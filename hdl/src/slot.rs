@@ -94,3 +94,67 @@ pub struct Found {
     pub nonce: Word,
     pub tag: Bits<8>,
 }
+
+/// Word `index` of a slot's message window `w0..w15` (combinational): the
+/// word a streaming ring takes next (see [`crate::round::RoundStage`]).
+#[derive(LogicBlock, Default)]
+pub struct MessageWord {
+    /// The slot whose window to read.
+    pub slot: Signal<In, Slot>,
+    /// Which word, 0 to 15.
+    pub index: Signal<In, Bits<4>>,
+    /// `slot.w<index>`.
+    pub word: Signal<Out, Word>,
+}
+
+impl Logic for MessageWord {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.word.next = self.slot.val().w0;
+        if self.index.val() == 1 {
+            self.word.next = self.slot.val().w1;
+        }
+        if self.index.val() == 2 {
+            self.word.next = self.slot.val().w2;
+        }
+        if self.index.val() == 3 {
+            self.word.next = self.slot.val().w3;
+        }
+        if self.index.val() == 4 {
+            self.word.next = self.slot.val().w4;
+        }
+        if self.index.val() == 5 {
+            self.word.next = self.slot.val().w5;
+        }
+        if self.index.val() == 6 {
+            self.word.next = self.slot.val().w6;
+        }
+        if self.index.val() == 7 {
+            self.word.next = self.slot.val().w7;
+        }
+        if self.index.val() == 8 {
+            self.word.next = self.slot.val().w8;
+        }
+        if self.index.val() == 9 {
+            self.word.next = self.slot.val().w9;
+        }
+        if self.index.val() == 10 {
+            self.word.next = self.slot.val().w10;
+        }
+        if self.index.val() == 11 {
+            self.word.next = self.slot.val().w11;
+        }
+        if self.index.val() == 12 {
+            self.word.next = self.slot.val().w12;
+        }
+        if self.index.val() == 13 {
+            self.word.next = self.slot.val().w13;
+        }
+        if self.index.val() == 14 {
+            self.word.next = self.slot.val().w14;
+        }
+        if self.index.val() == 15 {
+            self.word.next = self.slot.val().w15;
+        }
+    }
+}

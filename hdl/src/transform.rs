@@ -2,6 +2,7 @@
 
 use crate::round::RoundStage;
 use crate::slot::Slot;
+use crate::word::Word;
 use rust_hdl::prelude::*;
 
 /// One SHA-256 transform (compression) of a slot, as a ring of `stages`
@@ -40,12 +41,19 @@ pub struct Transform {
     pub entry: Signal<In, Slot>,
     /// Whether `entry` holds a nonce.
     pub entry_valid: Signal<In, Bit>,
+    /// Stream mode (a ring of one stage): the next slot's message word,
+    /// `W[g - 48]` in cycle `g` of the period while `feeding`. The entry's
+    /// window is then ignored (see [`RoundStage`]).
+    pub feed: Signal<In, Word>,
+    /// Stream mode: high in cycles 48 to 63 of each period.
+    pub feeding: Signal<In, Bit>,
     /// The last stage's slot; complete on `take` cycles.
     pub out: Signal<Out, Slot>,
     /// Whether `out` holds a nonce.
     pub out_valid: Signal<Out, Bit>,
     stages: Vec<RoundStage>,
     pass: Vec<DFF<Bits<6>>>,
+    stream: Constant<Bit>,
     _count: usize,
     _last: usize,
 }
@@ -65,12 +73,15 @@ impl Transform {
             pass_next: Default::default(),
             entry: Default::default(),
             entry_valid: Default::default(),
+            feed: Default::default(),
+            feeding: Default::default(),
             out: Default::default(),
             out_valid: Default::default(),
             stages: (0..stages)
                 .map(|j| RoundStage::new(j, stages, passes))
                 .collect(),
             pass: (0..stages).map(|_| Default::default()).collect(),
+            stream: Constant::new(stages == 1),
             _count: stages,
             _last: stages - 1,
         }
@@ -89,6 +100,8 @@ impl Logic for Transform {
             self.stages[i].clock.next = self.clock.val();
             self.stages[i].enable.next = self.enable.val();
             self.stages[i].flush.next = self.flush.val();
+            self.stages[i].feed.next = self.feed.val();
+            self.stages[i].feeding.next = self.feeding.val();
             self.pass[i].clock.next = self.clock.val();
         }
         // Stage 0: the new slot on `take` cycles, else the last stage's.
@@ -99,7 +112,20 @@ impl Logic for Transform {
             self.out_valid.next = self.stages[i].out_valid.val();
         }
         if self.take.val() {
-            self.stages[0].slot_in.next = self.entry.val();
+            if self.stream.val() {
+                // The window was streamed in: only the state is new.
+                self.stages[0].slot_in.next.a = self.entry.val().a;
+                self.stages[0].slot_in.next.b = self.entry.val().b;
+                self.stages[0].slot_in.next.c = self.entry.val().c;
+                self.stages[0].slot_in.next.d = self.entry.val().d;
+                self.stages[0].slot_in.next.e = self.entry.val().e;
+                self.stages[0].slot_in.next.f = self.entry.val().f;
+                self.stages[0].slot_in.next.g = self.entry.val().g;
+                self.stages[0].slot_in.next.h = self.entry.val().h;
+                self.stages[0].slot_in.next.hkw = self.entry.val().hkw;
+            } else {
+                self.stages[0].slot_in.next = self.entry.val();
+            }
             self.stages[0].in_valid.next = self.entry_valid.val();
         }
         self.stages[0].pass_next.next = self.pass_next.val();
@@ -173,7 +199,10 @@ mod tests {
     /// Full 64-round transforms, for several ring shapes, against
     /// `sha2::compress256`: a burst of `stages` random blocks from random
     /// states enters on the `take` cycles and comes out complete on the
-    /// `take` cycles `stages × passes` later, in the same order.
+    /// `take` cycles `stages × passes` later, in the same order. A ring of
+    /// one stage streams each block in during the 16 cycles before its slot
+    /// enters (the last rounds of the slot before it): two slots back to
+    /// back check that streaming the second does not disturb the first.
     #[test]
     fn transform_matches_sha2_compress() {
         let mut rng = rand::thread_rng();
@@ -181,31 +210,49 @@ mod tests {
             let mut t = Transform::new(stages, passes);
             t.connect_all();
             let period = stages * passes;
+            let stream = stages == 1;
+            let slots = if stream { 2 } else { stages };
             let work: Vec<([u32; 8], [u32; 16])> =
-                (0..stages).map(|_| (rng.gen(), rng.gen())).collect();
+                (0..slots).map(|_| (rng.gen(), rng.gen())).collect();
+            // Slot `k` enters at cycle `k` (a burst), or `k·period` when
+            // streaming, after a lead-in of 16 cycles that streams slot 0.
+            let lead = if stream { 16 } else { 0 };
+            let enters = |g: usize| if stream { g * period } else { g };
             let cycle = |t: &mut Transform| tick(t, |b| &mut b.clock);
             // The K ROMs are read a cycle ahead: one idle cycle first.
             t.pass_next.next = 0.into();
             cycle(&mut t);
             t.enable.next = true;
             let mut got = vec![];
-            for g in 0..2 * period {
+            let periods = if stream { slots + 1 } else { 2 };
+            for c in 0..periods * period + lead {
+                // `g` counts from slot 0's entry; the lead-in is the end of
+                // the period before it.
+                let g = c + period - lead;
                 let pass = (g % period) / stages;
                 let next = ((g + 1) % period) / stages;
                 t.take.next = pass == 0;
                 t.pass_next.next = (next as u64).into();
-                let new = work.get(g);
+                let new = (0..slots).find(|&k| enters(k) + period == g);
                 t.entry_valid.next = new.is_some();
-                if let Some((state, block)) = new {
-                    t.entry.next = entry(*state, *block);
+                if let Some(k) = new {
+                    t.entry.next = entry(work[k].0, work[k].1);
+                }
+                let feeding = stream && g % period >= 48;
+                t.feeding.next = feeding;
+                if feeding {
+                    let k = (g + 16) / period - 1;
+                    let word = work.get(k).map_or(0xdead_beef, |(_, block)| block[g % 16]);
+                    t.feed.next = w(word);
                 }
                 settle(&mut t);
-                if g >= period && pass == 0 {
-                    assert!(t.out_valid.val(), "slot {} valid", g - period);
+                if g >= 2 * period && pass == 0 && got.len() < slots {
+                    assert!(t.out_valid.val(), "slot {} valid", got.len());
                     got.push(words(&t.out.val()));
                 }
                 cycle(&mut t);
             }
+            assert_eq!(got.len(), slots, "stages={stages} passes={passes}");
             for (i, (state, block)) in work.iter().enumerate() {
                 let mut expect = *state;
                 let bytes: Vec<u8> = block.iter().flat_map(|x| x.to_be_bytes()).collect();

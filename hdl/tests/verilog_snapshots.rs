@@ -41,8 +41,10 @@ fn data_register() {
 
 #[test]
 fn round_stages() {
-    // A pipeline stage (round 12 of 64, which takes w1 from a delay line)
-    // and a ring stage (stage 3 of 8, rounds 3, 11, .., 59, which has none).
+    // A pipeline stage (round 12 of 64, which takes w1 from a delay line),
+    // a ring stage (stage 3 of 8, rounds 3, 11, .., 59, which has none) and
+    // the one stage of a streaming ring (all 64 rounds, w1 and w9 from
+    // lines of 14 and 6 written with the new word or the fed one).
     insta::assert_snapshot!(
         "round_pipelined",
         to_verilog(&mut RoundStage::new(12, 64, 1), "round")
@@ -50,5 +52,9 @@ fn round_stages() {
     insta::assert_snapshot!(
         "round_ring",
         to_verilog(&mut RoundStage::new(3, 8, 8), "round")
+    );
+    insta::assert_snapshot!(
+        "round_stream",
+        to_verilog(&mut RoundStage::new(0, 1, 64), "round")
     );
 }
