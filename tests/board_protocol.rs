@@ -26,8 +26,13 @@ struct Host {
 
 impl Host {
     fn new(cfg: EngineConfig) -> Self {
+        Self::with_gap(cfg, 3)
+    }
+
+    /// A board fed one byte every `gap + 1` cycles.
+    fn with_gap(cfg: EngineConfig, gap: u32) -> Self {
         Self {
-            board: BoardSim::new(cfg, 3).unwrap(),
+            board: BoardSim::new(cfg, gap).unwrap(),
             decoder: FrameDecoder::new(),
         }
     }
@@ -215,4 +220,81 @@ fn two_cores_split_a_job() {
     }
     got.sort();
     assert_eq!(got, expect);
+}
+
+/// New work while the cores are finding results of the old, with every
+/// frame sent at one byte per cycle (the engine copies SET_WORK's payload
+/// out of its block RAM while the next frames arrive): every result is a
+/// genuine hit of the work its job id names, and the new work's hits all
+/// arrive.
+#[test]
+fn new_work_at_one_byte_per_cycle_never_mixes_jobs() {
+    let blocks = real_blocks();
+    let old = block_window(&blocks[1], 0, 400)
+        .with_threshold(0x0fff_ffff)
+        .with_job_id(1);
+    let new = block_window(&blocks[0], 100, 100)
+        .with_threshold(0x0fff_ffff)
+        .with_job_id(2);
+    let mut h = Host::with_gap(config(8, 1), 0);
+    assert_eq!(h.one(set_work(&old)), Reply::WorkAck { job_id: 1 });
+    // Let the old work find something, then replace it, with an ACK_RESULT
+    // and a STATUS right behind the SET_WORK.
+    let first = h.replies(20_000, 1);
+    assert!(
+        matches!(
+            first[..],
+            [Reply::Result {
+                seq: 0,
+                job_id: 1,
+                ..
+            }]
+        ),
+        "{first:?}"
+    );
+    let mut bytes = set_work(&new).to_frame().encode();
+    bytes.extend(Command::AckResult { seq: 0 }.to_frame().encode());
+    bytes.extend(Command::Status.to_frame().encode());
+    h.board.send(&bytes);
+    let mut replies = first;
+    let mut got_new = Vec::new();
+    let mut next_seq = 1u8;
+    for _ in 0..40 {
+        for r in h.replies(5_000, 1) {
+            if let Reply::Result { seq, job_id, nonce } = r {
+                if seq == next_seq {
+                    next_seq = next_seq.wrapping_add(1);
+                    if job_id == 2 {
+                        got_new.push(nonce);
+                    }
+                }
+                h.send(Command::AckResult { seq });
+            }
+            replies.push(r);
+        }
+    }
+    assert!(
+        replies.contains(&Reply::WorkAck { job_id: 2 }),
+        "{replies:?}"
+    );
+    assert!(
+        replies
+            .iter()
+            .any(|r| matches!(r, Reply::Status(s) if s.job_id == 2)),
+        "{replies:?}"
+    );
+    for r in &replies {
+        if let Reply::Result { job_id, nonce, .. } = *r {
+            let work = if job_id == 1 { &old } else { &new };
+            assert!(job_id == 1 || job_id == 2, "{r:?}");
+            assert!(work.contains(nonce), "{r:?} is outside its job's range");
+            assert!(
+                work.check_nonce(nonce).meets_threshold,
+                "{r:?} is not a hit of its job"
+            );
+        }
+    }
+    got_new.sort();
+    got_new.dedup();
+    assert_eq!(got_new, reference_hits(&new));
 }

@@ -132,7 +132,7 @@ impl Logic for MinerBoard {
             self.cores.threshold.next = self.engine.threshold.val();
             self.cores.tag.next = self.engine.tag.val();
             self.cores.start.next = self.engine.start.val();
-            self.cores.stop.next = false;
+            self.cores.stop.next = self.engine.stop.val();
             self.engine.result_valid.next = self.cores.result_valid.val();
             self.icarus.result_valid.next = false;
             self.cores.result_ack.next = self.engine.result_ack.val();

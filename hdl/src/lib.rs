@@ -16,6 +16,7 @@
 //! [`verilog`] turns any block into Verilog.
 
 pub mod board;
+pub mod byte_ram;
 pub mod constants;
 pub mod core;
 pub mod core_array;
