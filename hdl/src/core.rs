@@ -94,6 +94,10 @@ pub const STREAM_SECOND_LAG: usize = 18;
 /// next slot's message (its last 16 rounds).
 pub const FEED_FROM: usize = 48;
 
+// `#[hdl_gen]` takes no named constants: the core tests `g[5:4] == 3` for
+// `g >= FEED_FROM`.
+const _: () = assert!(FEED_FROM == 48);
+
 /// The compare register between the second transform and the FIFO.
 #[derive(Clone, Copy, Debug, PartialEq, Default, LogicStruct)]
 pub struct Compare {
