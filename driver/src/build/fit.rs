@@ -2,7 +2,9 @@
 //!
 //! Candidates are tried from the smallest hashing capacity (U × N) up. Each
 //! one is built at a starting clock; if timing fails, it is built again just
-//! below the Fmax nextpnr achieved. Area grows linearly with the number of
+//! below the Fmax nextpnr achieved, and if timing is met with room to spare,
+//! it is built again just below the Fmax too, keeping the first build if the
+//! faster one misses (see [`next_clock`]). Area grows linearly with the number of
 //! round stages, so once two builds are known the next candidate's area is
 //! predicted, and candidates predicted not to fit are skipped (and so are
 //! those larger than one that did not fit). The best fitting, timing-clean
@@ -140,22 +142,28 @@ pub fn fit(
                 let dir = opts.out_dir.join(format!("u{u}-n{n}-{clock:.0}mhz"));
                 match build_one(board, opts, &dir, u, n, clock, design) {
                     Ok((report, actual)) => {
-                        attempt.clock_mhz = Some(actual);
                         points.push((stages as f64, report.lut4.used as f64));
                         let fmax = report.fmax_mhz.unwrap_or(0.0);
                         let met = report.timing_met;
-                        attempt.report = Some(report);
+                        let clean_before = attempt.hash_rate.is_some();
                         if met {
+                            attempt.clock_mhz = Some(actual);
+                            attempt.report = Some(report);
                             attempt.outcome = "fits, timing met".into();
                             attempt.hash_rate = Some(actual * 1e6 * (u * n) as f64 / 64.0);
-                            break;
+                        } else if clean_before {
+                            // The faster rebuild missed: keep the clean one.
+                            attempt.outcome =
+                                format!("fits, timing met (a rebuild at {actual:.1} MHz missed it)");
+                        } else {
+                            attempt.clock_mhz = Some(actual);
+                            attempt.report = Some(report);
+                            attempt.outcome = format!("fits, timing failed ({fmax:.1} MHz)");
                         }
-                        attempt.outcome = format!("fits, timing failed ({fmax:.1} MHz)");
-                        if round == 0 && fmax > 1.0 {
-                            clock = (fmax * 0.95).floor();
-                            continue;
+                        match next_clock(round, actual, met, fmax) {
+                            Some(faster_or_safer) => clock = faster_or_safer,
+                            None => break,
                         }
-                        break;
                     }
                     Err(FitBuildError::DoesNotFit(why)) => {
                         attempt.outcome = format!("does not fit: {why}");
@@ -163,7 +171,9 @@ pub fn fit(
                         break;
                     }
                     Err(FitBuildError::Other(why)) => {
-                        attempt.outcome = format!("build failed: {why}");
+                        if attempt.hash_rate.is_none() {
+                            attempt.outcome = format!("build failed: {why}");
+                        }
                         break;
                     }
                 }
@@ -181,6 +191,28 @@ pub fn fit(
         .map(|(i, _)| i);
     result.seconds = t0.elapsed().as_secs_f64();
     result
+}
+
+/// Fmax over the clock built for above which a clean build is built again
+/// faster.
+const RAISE_MARGIN: f64 = 1.08;
+
+/// The share of the Fmax a rebuild aims at.
+const REBUILD_SHARE: f64 = 0.95;
+
+/// The clock for a candidate's next build after build `round` (0 or 1) ran
+/// at `clock` MHz and reached `fmax` MHz, or `None` to stop. A first build
+/// that missed timing is built again just below its Fmax; so is one that met
+/// it with more than [`RAISE_MARGIN`] to spare (the caller keeps the first
+/// if the faster one misses). There are at most two builds.
+pub fn next_clock(round: usize, clock: f64, met: bool, fmax: f64) -> Option<f64> {
+    let target = (fmax * REBUILD_SHARE).floor();
+    let retry = if met {
+        fmax > clock * RAISE_MARGIN && target > clock
+    } else {
+        fmax > 1.0
+    };
+    (round == 0 && retry).then_some(target)
 }
 
 enum FitBuildError {
@@ -278,6 +310,20 @@ mod tests {
         // 1000 LUTs of fixed logic plus 500 per stage.
         let p = predict(&[(2.0, 2000.0), (4.0, 3000.0)], 10.0).unwrap();
         assert!((p - 6000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn clock_search() {
+        // Missed timing: again just below the Fmax, once.
+        assert_eq!(next_clock(0, 100.0, false, 74.7), Some(70.0));
+        assert_eq!(next_clock(1, 70.0, false, 69.0), None);
+        // No Fmax reported: stop.
+        assert_eq!(next_clock(0, 100.0, false, 0.0), None);
+        // Met with room to spare (iCE40 U=1: 47.9 MHz, Fmax 65.6): faster.
+        assert_eq!(next_clock(0, 47.9, true, 65.6), Some(62.0));
+        // Met, little to gain: done.
+        assert_eq!(next_clock(0, 60.0, true, 63.0), None);
+        assert_eq!(next_clock(1, 62.0, true, 70.0), None);
     }
 
     #[test]
