@@ -153,8 +153,9 @@ pub fn fit(
                             attempt.hash_rate = Some(actual * 1e6 * (u * n) as f64 / 64.0);
                         } else if clean_before {
                             // The faster rebuild missed: keep the clean one.
-                            attempt.outcome =
-                                format!("fits, timing met (a rebuild at {actual:.1} MHz missed it)");
+                            attempt.outcome = format!(
+                                "fits, timing met (a rebuild at {actual:.1} MHz missed it)"
+                            );
                         } else {
                             attempt.clock_mhz = Some(actual);
                             attempt.report = Some(report);
