@@ -80,7 +80,9 @@ pub struct RoundStage {
     valid: DFF<Bit>,
     line: DelayLine,
     use_line: Constant<Bit>,
-    line9: DelayLine,
+    // Stream mode only (none otherwise, to keep the simulation lean).
+    line9: Vec<DelayLine>,
+    _line9s: usize,
     stream: Constant<Bit>,
     new_word: Signal<Local, Word>,
     k_rom: KRom,
@@ -141,7 +143,10 @@ impl RoundStage {
             valid: Default::default(),
             line: DelayLine::new(line_delay),
             use_line: Constant::new(stream || index >= LINE_STAGE),
-            line9: DelayLine::new(STREAM_W9_DELAY),
+            line9: (0..usize::from(stream))
+                .map(|_| DelayLine::new(STREAM_W9_DELAY))
+                .collect(),
+            _line9s: usize::from(stream),
             stream: Constant::new(stream),
             new_word: Default::default(),
             k_rom: KRom::new(table),
@@ -176,9 +181,11 @@ impl Logic for RoundStage {
         if self.stream.val() {
             self.line.d.next = self.new_word.val();
         }
-        self.line9.clock.next = self.clock.val();
-        self.line9.enable.next = self.enable.val();
-        self.line9.d.next = self.new_word.val();
+        for i in 0..self._line9s {
+            self.line9[i].clock.next = self.clock.val();
+            self.line9[i].enable.next = self.enable.val();
+            self.line9[i].d.next = self.new_word.val();
+        }
         self.in_w10.next = self.slot_in.val().w10;
         // Round functions.
         self.sigma0.x.next = self.slot_in.val().a;
@@ -228,10 +235,9 @@ impl Logic for RoundStage {
             self.data.d.next.w6 = self.slot_in.val().w7;
             self.data.d.next.w7 = self.slot_in.val().w8;
             self.data.d.next.w8 = self.slot_in.val().w9;
-            if self.stream.val() {
-                self.data.d.next.w9 = self.line9.q.val();
-            } else {
-                self.data.d.next.w9 = self.slot_in.val().w10;
+            self.data.d.next.w9 = self.slot_in.val().w10;
+            for i in 0..self._line9s {
+                self.data.d.next.w9 = self.line9[i].q.val();
             }
             self.data.d.next.w10 = self.slot_in.val().w11;
             self.data.d.next.w11 = self.slot_in.val().w12;
