@@ -84,11 +84,10 @@ pub const FOUND_FIFO_HEADROOM: u32 = 2;
 
 /// When streaming, the second ring's period lags the first's by this many
 /// cycles: the second ring streams the next digest in from cycle 48 of its
-/// period, and its feed register reads the finalize register a cycle
-/// earlier. The finalize register takes the digest at the end of the first
-/// ring's cycle 0, so the second ring's cycle 47 must be the first ring's
-/// cycle 1: a lag of 18.
-pub const STREAM_SECOND_LAG: usize = 18;
+/// period, reading the finalize register. That register takes the digest at
+/// the end of the first ring's cycle 0, so the second ring's cycle 48 must
+/// be the first ring's cycle 1 or later: a lag of 17.
+pub const STREAM_SECOND_LAG: usize = 17;
 
 /// The cycle of the period in which a streaming ring starts shifting in the
 /// next slot's message (its last 16 rounds).
@@ -291,10 +290,6 @@ pub struct MinerCore {
     entry1: Signal<Local, Slot>,
     msg1: MessageWord,
     msg2: MessageWord,
-    feed1: DFF<Word>,
-    feeding1: DFF<Bit>,
-    feed2: DFF<Word>,
-    feeding2: DFF<Bit>,
     entry_hkw: DataReg<Word>,
     first: Transform,
     fin: DataReg<Slot>,
@@ -373,10 +368,6 @@ impl MinerCore {
             entry1: Default::default(),
             msg1: Default::default(),
             msg2: Default::default(),
-            feed1: Default::default(),
-            feeding1: Default::default(),
-            feed2: Default::default(),
-            feeding2: Default::default(),
             entry_hkw: Default::default(),
             first: Transform::new(unroll, r),
             fin: Default::default(),
@@ -420,7 +411,7 @@ impl Logic for MinerCore {
         self.entry_hkw.clock.next = self.clock.val();
         dff_setup!(
             self, clock, hold, phase, take, phase2, take2, nonce_ctr, issuing, drain, tag_reg,
-            fin_valid, cmp, feed1, feeding1, feed2, feeding2
+            fin_valid, cmp
         );
         self.fin.d.next = self.fin.q.val();
 
@@ -517,21 +508,18 @@ impl Logic for MinerCore {
         self.first.entry_valid.next = self.issuing.q.val();
 
         // Streaming rings (U = 1) take their message words one per cycle in
-        // cycles 48..63 of their period, registered from the next cycle's
-        // count: the first ring the block of the nonce it issues next, the
-        // second the padded digest in the finalize register.
+        // cycles 48..63 of their period: the first ring the block of the
+        // nonce it issues next, the second the padded digest in the
+        // finalize register. Both are read with the registered count, so
+        // that nothing reaches a feed from `start`'s logic.
         self.msg1.slot.next = self.entry1.val();
-        self.msg1.index.next = self.phase_next.val().get_bits::<4>(0);
-        self.feed1.d.next = self.msg1.word.val();
-        self.feeding1.d.next = self.phase_next.val().get_bits::<2>(4) == 3;
-        self.first.feed.next = self.feed1.q.val();
-        self.first.feeding.next = self.feeding1.q.val();
+        self.msg1.index.next = self.phase.q.val().get_bits::<4>(0);
+        self.first.feed.next = self.msg1.word.val();
+        self.first.feeding.next = self.phase.q.val().get_bits::<2>(4) == 3;
         self.msg2.slot.next = self.fin.q.val();
-        self.msg2.index.next = self.phase2_next.val().get_bits::<4>(0);
-        self.feed2.d.next = self.msg2.word.val();
-        self.feeding2.d.next = self.phase2_next.val().get_bits::<2>(4) == 3;
-        self.second.feed.next = self.feed2.q.val();
-        self.second.feeding.next = self.feeding2.q.val();
+        self.msg2.index.next = self.phase2.q.val().get_bits::<4>(0);
+        self.second.feed.next = self.msg2.word.val();
+        self.second.feeding.next = self.phase2.q.val().get_bits::<2>(4) == 3;
 
         // Finalize: digest = midstate + state, which is the second
         // transform's message, padded for 256 bits; state starts at the IV.

@@ -108,53 +108,27 @@ pub struct MessageWord {
 }
 
 impl Logic for MessageWord {
+    // A `match` becomes a Verilog `case`, which yosys maps to a balanced
+    // multiplexer; a chain of `if`s became a chain of 15 multiplexers.
     #[hdl_gen]
     fn update(&mut self) {
-        self.word.next = self.slot.val().w0;
-        if self.index.val() == 1 {
-            self.word.next = self.slot.val().w1;
-        }
-        if self.index.val() == 2 {
-            self.word.next = self.slot.val().w2;
-        }
-        if self.index.val() == 3 {
-            self.word.next = self.slot.val().w3;
-        }
-        if self.index.val() == 4 {
-            self.word.next = self.slot.val().w4;
-        }
-        if self.index.val() == 5 {
-            self.word.next = self.slot.val().w5;
-        }
-        if self.index.val() == 6 {
-            self.word.next = self.slot.val().w6;
-        }
-        if self.index.val() == 7 {
-            self.word.next = self.slot.val().w7;
-        }
-        if self.index.val() == 8 {
-            self.word.next = self.slot.val().w8;
-        }
-        if self.index.val() == 9 {
-            self.word.next = self.slot.val().w9;
-        }
-        if self.index.val() == 10 {
-            self.word.next = self.slot.val().w10;
-        }
-        if self.index.val() == 11 {
-            self.word.next = self.slot.val().w11;
-        }
-        if self.index.val() == 12 {
-            self.word.next = self.slot.val().w12;
-        }
-        if self.index.val() == 13 {
-            self.word.next = self.slot.val().w13;
-        }
-        if self.index.val() == 14 {
-            self.word.next = self.slot.val().w14;
-        }
-        if self.index.val() == 15 {
-            self.word.next = self.slot.val().w15;
+        match self.index.val().index() {
+            0 => self.word.next = self.slot.val().w0,
+            1 => self.word.next = self.slot.val().w1,
+            2 => self.word.next = self.slot.val().w2,
+            3 => self.word.next = self.slot.val().w3,
+            4 => self.word.next = self.slot.val().w4,
+            5 => self.word.next = self.slot.val().w5,
+            6 => self.word.next = self.slot.val().w6,
+            7 => self.word.next = self.slot.val().w7,
+            8 => self.word.next = self.slot.val().w8,
+            9 => self.word.next = self.slot.val().w9,
+            10 => self.word.next = self.slot.val().w10,
+            11 => self.word.next = self.slot.val().w11,
+            12 => self.word.next = self.slot.val().w12,
+            13 => self.word.next = self.slot.val().w13,
+            14 => self.word.next = self.slot.val().w14,
+            _ => self.word.next = self.slot.val().w15,
         }
     }
 }
