@@ -52,6 +52,10 @@ pub struct BuildArgs {
     /// did not, while `router1` routed it in about 25 minutes).
     #[arg(long, value_enum, default_value_t = crate::RouterArg::Router1)]
     router: crate::RouterArg,
+    /// nextpnr's random seed. Fmax varies by several percent from seed to
+    /// seed on a nearly full device: try a few and keep the best.
+    #[arg(long)]
+    seed: Option<u64>,
     /// Build this Verilog file instead of the miner's board top level. Its
     /// top module must be `ferrominer_top` with ports clk_in, uart_rx,
     /// uart_tx and led[1:0].
@@ -170,6 +174,7 @@ pub fn cmd_build(a: BuildArgs) -> Result<()> {
         cores: a.cores,
         adders: a.adders.into(),
         router: a.router.into(),
+        seed: a.seed,
     };
     eprintln!(
         "building `{}` for {} ({}) in {}",
@@ -257,6 +262,9 @@ pub struct FitArgs {
     /// nextpnr's router (see `ferrominer build --help`).
     #[arg(long, value_enum, default_value_t = crate::RouterArg::Router1)]
     router: crate::RouterArg,
+    /// nextpnr's random seed for every build (see `ferrominer build --help`).
+    #[arg(long)]
+    seed: Option<u64>,
 }
 
 struct FitPrinter;
@@ -303,6 +311,7 @@ pub fn cmd_fit(a: FitArgs) -> Result<()> {
         },
         adders: a.adders.into(),
         router: a.router.into(),
+        seed: a.seed,
     };
     let mut design = |u: usize, n: usize, mhz: f64| {
         design_for(

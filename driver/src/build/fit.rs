@@ -39,6 +39,8 @@ pub struct FitOptions {
     pub adders: super::Adders,
     /// Which nextpnr router to run.
     pub router: super::Router,
+    /// nextpnr's random seed for every build (`None` = its default).
+    pub seed: Option<u64>,
 }
 
 /// What happened to one candidate.
@@ -239,6 +241,7 @@ fn build_one(
         cores: n,
         adders: fit.adders,
         router: fit.router,
+        seed: fit.seed,
     };
     match build(&d, board, &opts, &mut Quiet) {
         Ok(r) => Ok((r, actual)),
