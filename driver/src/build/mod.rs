@@ -736,38 +736,37 @@ echo 'pack: icepack > pack.log'\n\
         assert_eq!(cmds[2].args, ["pnr.config", "ferrominer.bit"]);
     }
 
+    /// The value nextpnr gets for `option` when `board` is built with
+    /// `opts`, or `None` if the option is not passed.
+    fn pnr_option(board: &str, opts: &BuildOptions, option: &str) -> Option<String> {
+        let board = Board::find(board).unwrap();
+        let args = plan(&design(), board, opts, &fake_tools(board.family)).unwrap()[1]
+            .args
+            .clone();
+        let at = args.iter().position(|a| a == option)?;
+        Some(args[at + 1].clone())
+    }
+
     #[test]
     fn router2_is_asked_for_only_when_chosen() {
-        let board = Board::find("ulx3s-85f").unwrap();
         let mut opts = BuildOptions::new("out");
-        let tools = fake_tools(Family::Ecp5);
-        let pnr = |opts: &BuildOptions| {
-            plan(&design(), board, opts, &tools).unwrap()[1]
-                .args
-                .clone()
-        };
-        assert!(!pnr(&opts).iter().any(|a| a == "--router"));
+        assert_eq!(pnr_option("ulx3s-85f", &opts, "--router"), None);
         opts.router = Router::Router2;
-        let args = pnr(&opts);
-        let at = args.iter().position(|a| a == "--router").expect("--router");
-        assert_eq!(args[at + 1], "router2");
+        assert_eq!(
+            pnr_option("ulx3s-85f", &opts, "--router").as_deref(),
+            Some("router2")
+        );
     }
 
     #[test]
     fn seed_is_passed_only_when_given() {
-        let board = Board::find("alchitry-cu").unwrap();
         let mut opts = BuildOptions::new("out");
-        let tools = fake_tools(Family::Ice40);
-        let pnr = |opts: &BuildOptions| {
-            plan(&design(), board, opts, &tools).unwrap()[1]
-                .args
-                .clone()
-        };
-        assert!(!pnr(&opts).iter().any(|a| a == "--seed"));
+        assert_eq!(pnr_option("alchitry-cu", &opts, "--seed"), None);
         opts.seed = Some(7);
-        let args = pnr(&opts);
-        let at = args.iter().position(|a| a == "--seed").expect("--seed");
-        assert_eq!(args[at + 1], "7");
+        assert_eq!(
+            pnr_option("alchitry-cu", &opts, "--seed").as_deref(),
+            Some("7")
+        );
     }
 
     /// The chain script is the family's own `coarse` step without `alumacc`:
