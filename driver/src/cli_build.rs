@@ -125,14 +125,41 @@ fn design_for(
     ))
 }
 
-/// Prints each step to stderr.
+/// Prints each step to stderr, and while a step runs, what its tool is
+/// doing: on a terminal as one line rewritten in place, otherwise as a new
+/// line at most every five minutes (a large ECP5 build routes for hours).
 struct StderrProgress {
     step: usize,
+    terminal: bool,
+    /// A status line is on the terminal, not yet ended.
+    open_line: bool,
+    last_line: Option<std::time::Instant>,
+}
+
+impl StderrProgress {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        StderrProgress {
+            step: 0,
+            terminal: std::io::stderr().is_terminal(),
+            open_line: false,
+            last_line: None,
+        }
+    }
+
+    fn end_status_line(&mut self) {
+        if self.open_line {
+            eprintln!();
+            self.open_line = false;
+        }
+    }
 }
 
 impl BuildProgress for StderrProgress {
     fn step_started(&mut self, step: Step, tool: &ToolPath) {
+        self.end_status_line();
         self.step += 1;
+        self.last_line = None;
         eprintln!(
             "[{}/3] {step}: {} ({})",
             self.step,
@@ -142,7 +169,22 @@ impl BuildProgress for StderrProgress {
     }
 
     fn step_finished(&mut self, step: Step, seconds: f64) {
+        self.end_status_line();
         eprintln!("[{}/3] {step} done in {seconds:.1} s", self.step);
+    }
+
+    fn step_status(&mut self, _step: Step, status: &str) {
+        let line = format!("[{}/3]   {status}", self.step);
+        if self.terminal {
+            eprint!("\r\x1b[K{line}");
+            self.open_line = true;
+        } else if self
+            .last_line
+            .is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(300))
+        {
+            eprintln!("{line}");
+            self.last_line = Some(std::time::Instant::now());
+        }
     }
 }
 
@@ -183,7 +225,7 @@ pub fn cmd_build(a: BuildArgs) -> Result<()> {
         board.part,
         opts.out_dir.display()
     );
-    let mut progress = StderrProgress { step: 0 };
+    let mut progress = StderrProgress::new();
     let report = match build(&design, board, &opts, &mut progress) {
         Ok(r) => r,
         Err(BuildError::TimingFailed { report }) => {

@@ -19,6 +19,7 @@
 
 pub mod fit;
 pub mod flash;
+pub mod log_status;
 pub mod report;
 pub mod tools;
 
@@ -32,9 +33,10 @@ use crate::boards::{shell_quote, Board, Family};
 use report::ReportContext;
 use std::fmt;
 use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A design to build: Verilog text and its top module. The top module must
 /// have the ports of `ferrominer_top` (`clk_in`, `uart_rx`, `uart_tx`,
@@ -206,7 +208,16 @@ pub trait BuildProgress {
     fn step_finished(&mut self, step: Step, seconds: f64) {
         let _ = (step, seconds);
     }
+    /// While `step` runs: where its tool has got to, read from its log (see
+    /// [`log_status::log_status`]), such as "routing: 1423 of 237937 arcs
+    /// left after 5697 s". Called every [`STATUS_INTERVAL`] when it changed.
+    fn step_status(&mut self, step: Step, status: &str) {
+        let _ = (step, status);
+    }
 }
+
+/// How often a running tool's log is read for [`BuildProgress::step_status`].
+pub const STATUS_INTERVAL: Duration = Duration::from_secs(10);
 
 /// A [`BuildProgress`] that ignores everything.
 #[derive(Debug, Clone, Copy, Default)]
@@ -480,7 +491,7 @@ pub fn build_with(
         |c: &StepCommand, progress: &mut dyn BuildProgress| -> Result<(), BuildError> {
             progress.step_started(c.step, &c.tool);
             let started = Instant::now();
-            run(c, out)?;
+            run(c, out, progress, STATUS_INTERVAL)?;
             let seconds = started.elapsed().as_secs_f64();
             progress.step_finished(c.step, seconds);
             steps.push(StepTime {
@@ -558,19 +569,44 @@ fn write_build_report(out: &Path, report: &BuildReport) -> Result<(), BuildError
     write(&out.join(BUILD_REPORT), &json)
 }
 
-/// Runs one step in `dir` with stdout and stderr in its log.
-fn run(c: &StepCommand, dir: &Path) -> Result<(), BuildError> {
+/// Runs one step in `dir` with stdout and stderr in its log, telling
+/// `progress` every `interval` what the log says the tool is doing.
+fn run(
+    c: &StepCommand,
+    dir: &Path,
+    progress: &mut dyn BuildProgress,
+    interval: Duration,
+) -> Result<(), BuildError> {
     let log_path = dir.join(c.step.log_name());
     let log = File::create(&log_path).map_err(|e| io_err("create", &log_path, e))?;
     let log2 = log.try_clone().map_err(|e| io_err("open", &log_path, e))?;
-    let status = Command::new(&c.tool.path)
+    let mut child = Command::new(&c.tool.path)
         .args(&c.args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::from(log))
         .stderr(Stdio::from(log2))
-        .status()
+        .spawn()
         .map_err(|e| io_err("run", &c.tool.path, e))?;
+    let mut last_look = Instant::now();
+    let mut last_status = String::new();
+    let status = loop {
+        if let Some(status) = child
+            .try_wait()
+            .map_err(|e| io_err("wait for", &c.tool.path, e))?
+        {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(100).min(interval));
+        if last_look.elapsed() >= interval {
+            last_look = Instant::now();
+            let now = log_status::log_status(c.step, &read_tail(&log_path, 8192));
+            if let Some(now) = now.filter(|s| *s != last_status) {
+                progress.step_status(c.step, &now);
+                last_status = now;
+            }
+        }
+    };
     if status.success() {
         return Ok(());
     }
@@ -629,6 +665,24 @@ fn hint(c: &StepCommand, log: &str) -> Option<String> {
 fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// The last `max` bytes of the file at `path`, from the first whole line
+/// (empty if it cannot be read).
+fn read_tail(path: &Path, max: u64) -> String {
+    let mut bytes = Vec::new();
+    if let Ok(mut f) = File::open(path) {
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let from = len.saturating_sub(max);
+        if f.seek(SeekFrom::Start(from)).is_ok() && f.read_to_end(&mut bytes).is_err() {
+            bytes.clear();
+        }
+        if from > 0 {
+            let cut = bytes.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+            bytes.drain(..cut);
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn io_err(action: &'static str, path: &Path, source: std::io::Error) -> BuildError {
@@ -756,6 +810,57 @@ echo 'pack: icepack > pack.log'\n\
             pnr_option("ulx3s-85f", &opts, "--router").as_deref(),
             Some("router2")
         );
+    }
+
+    #[derive(Default)]
+    struct Statuses(Vec<String>);
+
+    impl BuildProgress for Statuses {
+        fn step_status(&mut self, step: Step, status: &str) {
+            assert_eq!(step, Step::PlaceAndRoute);
+            self.0.push(status.to_string());
+        }
+    }
+
+    /// A running step reports what its log says, once per change: here a
+    /// shell script writes nextpnr-style lines to its log as it goes.
+    #[test]
+    fn a_running_step_reports_its_log_status() {
+        let dir = std::env::temp_dir().join(format!("ferrominer-status-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = "echo 'Info: Routing 900 arcs.'; sleep 0.6; \
+                      echo 'Info:   1000 |  10  990 |  10  990 |  250|  0.5  1.5|'; sleep 0.6";
+        let cmd = StepCommand {
+            step: Step::PlaceAndRoute,
+            tool: ToolPath {
+                tool: Tool::NextpnrIce40,
+                path: PathBuf::from("/bin/sh"),
+                kind: ToolKind::Native,
+            },
+            args: vec!["-c".to_string(), script.to_string()],
+        };
+        let mut seen = Statuses::default();
+        run(&cmd, &dir, &mut seen, Duration::from_millis(150)).unwrap();
+        let log = std::fs::read_to_string(dir.join("nextpnr.log")).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(log.contains("Routing 900 arcs"), "{log}");
+        assert_eq!(
+            seen.0,
+            [
+                "routing 900 arcs",
+                "routing: 250 of 900 arcs left after 2 s"
+            ]
+        );
+    }
+
+    #[test]
+    fn read_tail_starts_at_a_whole_line() {
+        let path = std::env::temp_dir().join(format!("ferrominer-tail-{}", std::process::id()));
+        std::fs::write(&path, "first line\nsecond\nthird\n").unwrap();
+        assert_eq!(read_tail(&path, 100), "first line\nsecond\nthird\n");
+        assert_eq!(read_tail(&path, 10), "third\n");
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(read_tail(&path, 10), "");
     }
 
     #[test]
