@@ -125,41 +125,59 @@ fn design_for(
     ))
 }
 
-/// Prints each step to stderr, and while a step runs, what its tool is
-/// doing: on a terminal as one line rewritten in place, otherwise as a new
-/// line at most every five minutes (a large ECP5 build routes for hours).
-struct StderrProgress {
-    step: usize,
+/// A tool's status on stderr while it runs: on a terminal one line
+/// rewritten in place, otherwise a new line at most every five minutes (a
+/// large ECP5 build routes for hours).
+struct StatusLine {
     terminal: bool,
     /// A status line is on the terminal, not yet ended.
-    open_line: bool,
-    last_line: Option<std::time::Instant>,
+    open: bool,
+    last: Option<std::time::Instant>,
 }
 
-impl StderrProgress {
+impl StatusLine {
     fn new() -> Self {
         use std::io::IsTerminal;
-        StderrProgress {
-            step: 0,
+        StatusLine {
             terminal: std::io::stderr().is_terminal(),
-            open_line: false,
-            last_line: None,
+            open: false,
+            last: None,
         }
     }
 
-    fn end_status_line(&mut self) {
-        if self.open_line {
-            eprintln!();
-            self.open_line = false;
+    fn show(&mut self, line: &str) {
+        if self.terminal {
+            eprint!("\r\x1b[K{line}");
+            self.open = true;
+        } else if self
+            .last
+            .is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(300))
+        {
+            eprintln!("{line}");
+            self.last = Some(std::time::Instant::now());
         }
     }
+
+    /// Ends the status line before other output, and starts afresh.
+    fn end(&mut self) {
+        if self.open {
+            eprintln!();
+            self.open = false;
+        }
+        self.last = None;
+    }
+}
+
+/// Prints each step to stderr, and the tool's status while it runs.
+struct StderrProgress {
+    step: usize,
+    status: StatusLine,
 }
 
 impl BuildProgress for StderrProgress {
     fn step_started(&mut self, step: Step, tool: &ToolPath) {
-        self.end_status_line();
+        self.status.end();
         self.step += 1;
-        self.last_line = None;
         eprintln!(
             "[{}/3] {step}: {} ({})",
             self.step,
@@ -169,22 +187,12 @@ impl BuildProgress for StderrProgress {
     }
 
     fn step_finished(&mut self, step: Step, seconds: f64) {
-        self.end_status_line();
+        self.status.end();
         eprintln!("[{}/3] {step} done in {seconds:.1} s", self.step);
     }
 
     fn step_status(&mut self, _step: Step, status: &str) {
-        let line = format!("[{}/3]   {status}", self.step);
-        if self.terminal {
-            eprint!("\r\x1b[K{line}");
-            self.open_line = true;
-        } else if self
-            .last_line
-            .is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(300))
-        {
-            eprintln!("{line}");
-            self.last_line = Some(std::time::Instant::now());
-        }
+        self.status.show(&format!("[{}/3]   {status}", self.step));
     }
 }
 
@@ -225,7 +233,10 @@ pub fn cmd_build(a: BuildArgs) -> Result<()> {
         board.part,
         opts.out_dir.display()
     );
-    let mut progress = StderrProgress::new();
+    let mut progress = StderrProgress {
+        step: 0,
+        status: StatusLine::new(),
+    };
     let report = match build(&design, board, &opts, &mut progress) {
         Ok(r) => r,
         Err(BuildError::TimingFailed { report }) => {
@@ -309,14 +320,21 @@ pub struct FitArgs {
     seed: Option<u64>,
 }
 
-struct FitPrinter;
+struct FitPrinter {
+    status: StatusLine,
+}
 
 impl ferrominer::build::fit::FitProgress for FitPrinter {
     fn building(&mut self, unroll: usize, cores: usize, clock_mhz: f64) {
+        self.status.end();
         eprintln!("building U={unroll} N={cores} at {clock_mhz:.1} MHz ...");
     }
     fn attempt(&mut self, a: &ferrominer::build::fit::FitAttempt) {
+        self.status.end();
         eprintln!("  U={} N={}: {}", a.unroll, a.cores, a.outcome);
+    }
+    fn build_status(&mut self, step: Step, status: &str) {
+        self.status.show(&format!("  {step}: {status}"));
     }
 }
 
@@ -364,7 +382,14 @@ pub fn cmd_fit(a: FitArgs) -> Result<()> {
             ferrominer_hdl::board::Protocol::Native,
         )
     };
-    let result = fit(board, &opts, &mut design, &mut FitPrinter);
+    let result = fit(
+        board,
+        &opts,
+        &mut design,
+        &mut FitPrinter {
+            status: StatusLine::new(),
+        },
+    );
     if a.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {

@@ -79,6 +79,9 @@ pub trait FitProgress {
     fn building(&mut self, _unroll: usize, _cores: usize, _clock_mhz: f64) {}
     /// A candidate is settled.
     fn attempt(&mut self, _attempt: &FitAttempt) {}
+    /// While a build's tool runs: what it is doing (see
+    /// [`BuildProgress::step_status`]).
+    fn build_status(&mut self, _step: super::Step, _status: &str) {}
 }
 
 /// Round stages a configuration has (both transforms, all cores).
@@ -90,8 +93,14 @@ pub fn stage_count(unroll: usize, cores: usize) -> usize {
 /// hash clock the PLL really gives.
 pub type DesignFn<'a> = dyn FnMut(usize, usize, f64) -> anyhow::Result<(Design, f64)> + 'a;
 
-struct Quiet;
-impl BuildProgress for Quiet {}
+/// Passes a build's tool status on to the fit's progress.
+struct StatusOnly<'a>(&'a mut dyn FitProgress);
+
+impl BuildProgress for StatusOnly<'_> {
+    fn step_status(&mut self, step: super::Step, status: &str) {
+        self.0.build_status(step, status);
+    }
+}
 
 /// Try configurations for `board`; see the module docs.
 pub fn fit(
@@ -142,7 +151,7 @@ pub fn fit(
             for round in 0..2 {
                 progress.building(u, n, clock);
                 let dir = opts.out_dir.join(format!("u{u}-n{n}-{clock:.0}mhz"));
-                match build_one(board, opts, &dir, u, n, clock, design) {
+                match build_one(board, opts, &dir, (u, n, clock), design, progress) {
                     Ok((report, actual)) => {
                         points.push((stages as f64, report.lut4.used as f64));
                         let fmax = report.fmax_mhz.unwrap_or(0.0);
@@ -227,10 +236,9 @@ fn build_one(
     board: &Board,
     fit: &FitOptions,
     dir: &std::path::Path,
-    u: usize,
-    n: usize,
-    clock: f64,
+    (u, n, clock): (usize, usize, f64),
     design: &mut DesignFn<'_>,
+    progress: &mut dyn FitProgress,
 ) -> Result<(BuildReport, f64), FitBuildError> {
     let (d, actual) = design(u, n, clock).map_err(|e| FitBuildError::Other(format!("{e:#}")))?;
     let opts = BuildOptions {
@@ -243,7 +251,7 @@ fn build_one(
         router: fit.router,
         seed: fit.seed,
     };
-    match build(&d, board, &opts, &mut Quiet) {
+    match build(&d, board, &opts, &mut StatusOnly(progress)) {
         Ok(r) => Ok((r, actual)),
         Err(e @ BuildError::DoesNotFit { .. }) => Err(FitBuildError::DoesNotFit(e.to_string())),
         Err(e) => Err(FitBuildError::Other(e.to_string())),
