@@ -198,7 +198,7 @@ impl fmt::Display for Step {
 }
 
 /// Progress reports from [`build`], in the style of espflash's
-/// `ProgressCallbacks`. Both methods do nothing by default.
+/// `ProgressCallbacks`. Every method does nothing by default.
 pub trait BuildProgress {
     /// `step` is starting; `tool` is the executable it runs.
     fn step_started(&mut self, step: Step, tool: &ToolPath) {
