@@ -322,6 +322,8 @@ pub struct FitArgs {
 
 struct FitPrinter {
     status: StatusLine,
+    /// The step the status line is about (a new step starts a new line).
+    step: Option<Step>,
 }
 
 impl ferrominer::build::fit::FitProgress for FitPrinter {
@@ -334,6 +336,10 @@ impl ferrominer::build::fit::FitProgress for FitPrinter {
         eprintln!("  U={} N={}: {}", a.unroll, a.cores, a.outcome);
     }
     fn build_status(&mut self, step: Step, status: &str) {
+        if self.step != Some(step) {
+            self.status.end();
+            self.step = Some(step);
+        }
         self.status.show(&format!("  {step}: {status}"));
     }
 }
@@ -388,6 +394,7 @@ pub fn cmd_fit(a: FitArgs) -> Result<()> {
         &mut design,
         &mut FitPrinter {
             status: StatusLine::new(),
+            step: None,
         },
     );
     if a.json {
