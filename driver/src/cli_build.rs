@@ -127,12 +127,14 @@ fn design_for(
 
 /// A tool's status on stderr while it runs: on a terminal one line
 /// rewritten in place, otherwise a new line at most every five minutes (a
-/// large ECP5 build routes for hours).
+/// large ECP5 build routes for hours). Each step starts a line of its own.
 struct StatusLine {
     terminal: bool,
     /// A status line is on the terminal, not yet ended.
     open: bool,
     last: Option<std::time::Instant>,
+    /// The step the current line is about.
+    step: Option<Step>,
 }
 
 impl StatusLine {
@@ -142,10 +144,15 @@ impl StatusLine {
             terminal: std::io::stderr().is_terminal(),
             open: false,
             last: None,
+            step: None,
         }
     }
 
-    fn show(&mut self, line: &str) {
+    fn show(&mut self, step: Step, line: &str) {
+        if self.step != Some(step) {
+            self.end();
+            self.step = Some(step);
+        }
         if self.terminal {
             eprint!("\r\x1b[K{line}");
             self.open = true;
@@ -165,6 +172,7 @@ impl StatusLine {
             self.open = false;
         }
         self.last = None;
+        self.step = None;
     }
 }
 
@@ -191,8 +199,9 @@ impl BuildProgress for StderrProgress {
         eprintln!("[{}/3] {step} done in {seconds:.1} s", self.step);
     }
 
-    fn step_status(&mut self, _step: Step, status: &str) {
-        self.status.show(&format!("[{}/3]   {status}", self.step));
+    fn step_status(&mut self, step: Step, status: &str) {
+        self.status
+            .show(step, &format!("[{}/3]   {status}", self.step));
     }
 }
 
@@ -322,8 +331,6 @@ pub struct FitArgs {
 
 struct FitPrinter {
     status: StatusLine,
-    /// The step the status line is about (a new step starts a new line).
-    step: Option<Step>,
 }
 
 impl ferrominer::build::fit::FitProgress for FitPrinter {
@@ -336,11 +343,7 @@ impl ferrominer::build::fit::FitProgress for FitPrinter {
         eprintln!("  U={} N={}: {}", a.unroll, a.cores, a.outcome);
     }
     fn build_status(&mut self, step: Step, status: &str) {
-        if self.step != Some(step) {
-            self.status.end();
-            self.step = Some(step);
-        }
-        self.status.show(&format!("  {step}: {status}"));
+        self.status.show(step, &format!("  {step}: {status}"));
     }
 }
 
@@ -394,7 +397,6 @@ pub fn cmd_fit(a: FitArgs) -> Result<()> {
         &mut design,
         &mut FitPrinter {
             status: StatusLine::new(),
-            step: None,
         },
     );
     if a.json {
