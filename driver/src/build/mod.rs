@@ -269,18 +269,25 @@ pub enum BuildError {
         /// What probably went wrong, if recognised.
         hint: Option<String>,
     },
-    /// nextpnr could not place the design: it needs more than the device has.
+    /// nextpnr could not place the design: it needs more than the device
+    /// has, or so nearly all of it that no legal placement was found.
     #[error(
-        "the design does not fit the {device}: {}; full log in {}",
-        over.iter().map(|o| format!("{} needs {} of {} ({:.0}%)", o.resource, o.used, o.available,
+        "the design does not fit the {device}: {}{}; full log in {}",
+        if *unplaceable { "nextpnr found no legal placement with " } else { "" },
+        over.iter().map(|o| format!("{} {} {} of {} ({:.0}%)", o.resource,
+            if *unplaceable { "at" } else { "needs" }, o.used, o.available,
             100.0 * o.used as f64 / o.available.max(1) as f64)).collect::<Vec<_>>().join(", "),
         log.display()
     )]
     DoesNotFit {
         /// The device.
         device: String,
-        /// The over-used resources (from nextpnr's utilisation table).
+        /// The over-used resources (from nextpnr's utilisation table), or,
+        /// if `unplaceable`, the nearly full ones.
         over: Vec<Overuse>,
+        /// Every resource is within the device's count, but nextpnr found no
+        /// legal placement.
+        unplaceable: bool,
         /// nextpnr's log.
         log: PathBuf,
     },
@@ -624,7 +631,8 @@ fn run(
 }
 
 /// Turns a failed nextpnr run into [`BuildError::DoesNotFit`] when its log
-/// shows more cells than the device has.
+/// shows more cells than the device has, or a placement that failed on a
+/// nearly full device.
 fn explain_pnr_failure(e: BuildError, board: &Board) -> BuildError {
     let BuildError::ToolFailed { log, .. } = &e else {
         return e;
@@ -632,18 +640,43 @@ fn explain_pnr_failure(e: BuildError, board: &Board) -> BuildError {
     let text = std::fs::read(log)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();
-    let over: Vec<Overuse> = report::log_utilisation(&text)
-        .into_iter()
+    match full_resources(&text) {
+        Some((over, unplaceable)) => BuildError::DoesNotFit {
+            device: format!("{} ({})", board.device, board.id),
+            over,
+            unplaceable,
+            log: log.clone(),
+        },
+        None => e,
+    }
+}
+
+/// Utilisation (percent) from which a resource is named when nextpnr found
+/// no legal placement.
+const NEARLY_FULL_PERCENT: u64 = 80;
+
+/// From a failed nextpnr log: the over-used resources, or, when nextpnr's
+/// placer gave up ("Unable to find legal placement") with every count
+/// within the device, the nearly full ones (`true`); `None` for any other
+/// failure.
+fn full_resources(log: &str) -> Option<(Vec<Overuse>, bool)> {
+    let table = report::log_utilisation(log);
+    let over: Vec<Overuse> = table
+        .iter()
         .filter(|o| o.used > o.available)
+        .cloned()
         .collect();
-    if over.is_empty() {
-        return e;
+    if !over.is_empty() {
+        return Some((over, false));
     }
-    BuildError::DoesNotFit {
-        device: format!("{} ({})", board.device, board.id),
-        over,
-        log: log.clone(),
+    if !log.contains("Unable to find legal placement") {
+        return None;
     }
+    let full = table
+        .into_iter()
+        .filter(|o| o.used * 100 >= o.available * NEARLY_FULL_PERCENT)
+        .collect();
+    Some((full, true))
 }
 
 fn hint(c: &StepCommand, log: &str) -> Option<String> {
@@ -929,6 +962,7 @@ echo 'pack: icepack > pack.log'\n\
                 used: 8134,
                 available: 5280,
             }],
+            unplaceable: false,
             log: PathBuf::from("out/nextpnr.log"),
         };
         assert_eq!(
@@ -936,6 +970,43 @@ echo 'pack: icepack > pack.log'\n\
             "the design does not fit the iCE40UP5K (icebreaker): ICESTORM_LC needs 8134 of 5280 \
              (154%); full log in out/nextpnr.log"
         );
+    }
+
+    /// nextpnr-ecp5 0.11 on U=32 for the ULX3S-45F (lines from its log).
+    const NO_LEGAL_PLACEMENT: &str = "Info: Device utilisation:
+Info: \t          TRELLIS_IO:       5/    245     2%
+Info: \t              DP16KD:      49/    108    45%
+Info: \t          TRELLIS_FF:   40488/  43848    92%
+Info: \t        TRELLIS_COMB:   38818/  43848    88%
+Info: \t        TRELLIS_RAMW:      10/   5481     0%
+
+Info: Placed 6 cells based on constraints.
+Info: Running main analytical placer, max placement attempts per cell = 250638229.
+ERROR: Unable to find legal placement for all cells, design is probably at utilisation limit.
+0 warnings, 1 error
+";
+
+    #[test]
+    fn a_placement_that_fails_on_a_full_device_does_not_fit() {
+        let (full, unplaceable) = full_resources(NO_LEGAL_PLACEMENT).unwrap();
+        assert!(unplaceable);
+        let names: Vec<&str> = full.iter().map(|o| o.resource.as_str()).collect();
+        assert_eq!(names, ["TRELLIS_FF", "TRELLIS_COMB"]);
+        let e = BuildError::DoesNotFit {
+            device: "LFE5U-45F (ulx3s-45f)".into(),
+            over: full,
+            unplaceable,
+            log: PathBuf::from("out/nextpnr.log"),
+        };
+        assert_eq!(
+            e.to_string(),
+            "the design does not fit the LFE5U-45F (ulx3s-45f): nextpnr found no legal placement \
+             with TRELLIS_FF at 40488 of 43848 (92%), TRELLIS_COMB at 38818 of 43848 (89%); \
+             full log in out/nextpnr.log"
+        );
+        // Any other failure is left as it is.
+        let other = NO_LEGAL_PLACEMENT.replace("Unable to find legal placement", "Oops");
+        assert_eq!(full_resources(&other), None);
     }
 
     #[test]
