@@ -597,6 +597,10 @@ fn run(
         .map_err(|e| io_err("run", &c.tool.path, e))?;
     let mut last_look = Instant::now();
     let mut last_status = String::new();
+    // nextpnr-ecp5 does not stop on a design larger than the device: its
+    // placer keeps trying (12 minutes, then stopped, on the 45F at 102% of
+    // its FFs). Its utilisation table comes first, so stop it there.
+    let mut fit_checked = c.step != Step::PlaceAndRoute;
     let status = loop {
         if let Some(status) = child
             .try_wait()
@@ -611,6 +615,16 @@ fn run(
             if let Some(now) = now.filter(|s| *s != last_status) {
                 progress.step_status(c.step, &now);
                 last_status = now;
+            }
+            if !fit_checked {
+                let text = std::fs::read(&log_path).unwrap_or_default();
+                if let Some(over) = report::finished_overuse(&String::from_utf8_lossy(&text)) {
+                    fit_checked = true;
+                    if !over.is_empty() {
+                        // The error then comes from the log (explain_pnr_failure).
+                        let _ = child.kill();
+                    }
+                }
             }
         }
     };
@@ -884,6 +898,45 @@ echo 'pack: icepack > pack.log'\n\
                 "routing: 250 of 900 arcs left after 2 s"
             ]
         );
+    }
+
+    /// A place-and-route tool that reports a design larger than the device
+    /// and keeps going is stopped, and the build says it does not fit.
+    #[test]
+    fn an_overfull_placement_is_stopped() {
+        let dir = std::env::temp_dir().join(format!("ferrominer-overfull-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // nextpnr-ecp5 0.11's table for U=16 N=2 on the ULX3S-45F, then a
+        // placer that would run for a minute.
+        let script = "printf 'Info: Device utilisation:\n\
+                      Info: \t          TRELLIS_FF:   45135/  43848   102%%\n\
+                      Info: \t        TRELLIS_COMB:   41156/  43848    93%%\n\n\
+                      Info: Running main analytical placer.\n'; sleep 60";
+        let cmd = StepCommand {
+            step: Step::PlaceAndRoute,
+            tool: ToolPath {
+                tool: Tool::NextpnrEcp5,
+                path: PathBuf::from("/bin/sh"),
+                kind: ToolKind::Native,
+            },
+            args: vec!["-c".to_string(), script.to_string()],
+        };
+        let started = Instant::now();
+        let err = run(&cmd, &dir, &mut NoProgress, Duration::from_millis(100)).unwrap_err();
+        let board = Board::find("ulx3s-45f").unwrap();
+        let err = explain_pnr_failure(err, board);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(started.elapsed() < Duration::from_secs(30), "not stopped");
+        match err {
+            BuildError::DoesNotFit {
+                over, unplaceable, ..
+            } => {
+                assert!(!unplaceable);
+                assert_eq!(over.len(), 1, "{over:?}");
+                assert_eq!((over[0].used, over[0].available), (45135, 43848));
+            }
+            other => panic!("expected DoesNotFit, got: {other}"),
+        }
     }
 
     #[test]

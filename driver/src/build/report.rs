@@ -443,6 +443,19 @@ pub struct Overuse {
 
 /// Reads nextpnr's text "Device utilisation" table from its log. Only used
 /// to explain a failed run, when no report JSON was written.
+/// The resources nextpnr's utilisation table shows over-used, once the
+/// table is complete in a log still being written (the blank line after it
+/// is there); `None` before that.
+pub fn finished_overuse(log: &str) -> Option<Vec<Overuse>> {
+    let table = &log[log.find("Device utilisation")?..];
+    table.contains("\n\n").then(|| {
+        log_utilisation(log)
+            .into_iter()
+            .filter(|o| o.used > o.available)
+            .collect()
+    })
+}
+
 pub fn log_utilisation(log: &str) -> Vec<Overuse> {
     let mut out = Vec::new();
     let mut in_table = false;
@@ -628,5 +641,11 @@ mod tests {
             }
         );
         assert!(log_utilisation("nothing here").is_empty());
+        // Watching the log: nothing until the table is complete.
+        let cut = log.find("SB_IO").unwrap();
+        assert_eq!(finished_overuse(&log[..cut]), None);
+        let over = finished_overuse(log).unwrap();
+        assert_eq!(over.len(), 1);
+        assert_eq!(over[0].resource, "ICESTORM_LC");
     }
 }
