@@ -441,8 +441,6 @@ pub struct Overuse {
     pub available: u64,
 }
 
-/// Reads nextpnr's text "Device utilisation" table from its log. Only used
-/// to explain a failed run, when no report JSON was written.
 /// The resources nextpnr's utilisation table shows over-used, once the
 /// table is complete in a log still being written (the blank line after it
 /// is there); `None` before that.
@@ -456,6 +454,9 @@ pub fn finished_overuse(log: &str) -> Option<Vec<Overuse>> {
     })
 }
 
+/// Reads nextpnr's text "Device utilisation" table from its log. Only used
+/// to explain a failed or running place-and-route, when no report JSON has
+/// been written.
 pub fn log_utilisation(log: &str) -> Vec<Overuse> {
     let mut out = Vec::new();
     let mut in_table = false;
