@@ -187,7 +187,7 @@ pub fn fit(
                             attempt.dir = Some(dir);
                             attempt.report = Some(report);
                             attempt.outcome = "fits, timing met".into();
-                            attempt.hash_rate = Some(actual * 1e6 * (u * n) as f64 / 64.0);
+                            attempt.hash_rate = Some(hash_rate(u, n, actual));
                         } else if clean_before {
                             // The faster rebuild missed: keep the clean one.
                             attempt.outcome = format!(
@@ -233,6 +233,11 @@ pub fn fit(
     }
     result.seconds = t0.elapsed().as_secs_f64();
     result
+}
+
+/// Hashes per second of `cores` cores unrolled `unroll` times at `mhz`.
+fn hash_rate(unroll: usize, cores: usize, mhz: f64) -> f64 {
+    mhz * 1e6 * (unroll * cores) as f64 / 64.0
 }
 
 /// The attempt with the highest clean hash rate.
@@ -303,7 +308,7 @@ impl SeedSweep<'_> {
                 Ok((report, actual)) => {
                     let reached = report.fmax_mhz.unwrap_or(0.0);
                     attempt.outcome = if report.timing_met {
-                        attempt.hash_rate = Some(actual * 1e6 * (u * n) as f64 / 64.0);
+                        attempt.hash_rate = Some(hash_rate(u, n, actual));
                         clean = clean.max(actual);
                         format!("fits, timing met (seed {seed})")
                     } else {

@@ -675,11 +675,7 @@ const NEARLY_FULL_PERCENT: u64 = 80;
 /// failure.
 fn full_resources(log: &str) -> Option<(Vec<Overuse>, bool)> {
     let table = report::log_utilisation(log);
-    let over: Vec<Overuse> = table
-        .iter()
-        .filter(|o| o.used > o.available)
-        .cloned()
-        .collect();
+    let over: Vec<Overuse> = table.iter().filter(|o| o.is_over()).cloned().collect();
     if !over.is_empty() {
         return Some((over, false));
     }

@@ -430,7 +430,8 @@ pub fn hash_rate(h: f64) -> String {
     format!("{v:.2} {unit}")
 }
 
-/// One over-used resource from nextpnr's "Device utilisation" log lines.
+/// One row of nextpnr's "Device utilisation" log table: a resource that is
+/// over-used when a design does not fit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Overuse {
     /// Bel type.
@@ -441,6 +442,13 @@ pub struct Overuse {
     pub available: u64,
 }
 
+impl Overuse {
+    /// More is needed than the device has.
+    pub fn is_over(&self) -> bool {
+        self.used > self.available
+    }
+}
+
 /// The resources nextpnr's utilisation table shows over-used, once the
 /// table is complete in a log still being written (the blank line after it
 /// is there); `None` before that.
@@ -449,7 +457,7 @@ pub fn finished_overuse(log: &str) -> Option<Vec<Overuse>> {
     table.contains("\n\n").then(|| {
         log_utilisation(log)
             .into_iter()
-            .filter(|o| o.used > o.available)
+            .filter(Overuse::is_over)
             .collect()
     })
 }
