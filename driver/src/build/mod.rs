@@ -617,8 +617,7 @@ fn run(
                 last_status = now;
             }
             if !fit_checked {
-                let text = std::fs::read(&log_path).unwrap_or_default();
-                if let Some(over) = report::finished_overuse(&String::from_utf8_lossy(&text)) {
+                if let Some(over) = report::finished_overuse(&read_log(&log_path)) {
                     fit_checked = true;
                     if !over.is_empty() {
                         // The error then comes from the log (explain_pnr_failure).
@@ -631,9 +630,7 @@ fn run(
     if status.success() {
         return Ok(());
     }
-    let text = std::fs::read(&log_path)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
+    let text = read_log(&log_path);
     Err(BuildError::ToolFailed {
         step: c.step,
         tool: c.tool.path.clone(),
@@ -651,9 +648,7 @@ fn explain_pnr_failure(e: BuildError, board: &Board) -> BuildError {
     let BuildError::ToolFailed { log, .. } = &e else {
         return e;
     };
-    let text = std::fs::read(log)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
+    let text = read_log(log);
     match full_resources(&text) {
         Some((over, unplaceable)) => BuildError::DoesNotFit {
             device: format!("{} ({})", board.device, board.id),
@@ -712,6 +707,13 @@ fn tail(text: &str, n: usize) -> String {
 
 /// The last `max` bytes of the file at `path`, from the first whole line
 /// (empty if it cannot be read).
+/// A tool's whole log as text ("" if it cannot be read).
+fn read_log(path: &Path) -> String {
+    std::fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
 fn read_tail(path: &Path, max: u64) -> String {
     let mut bytes = Vec::new();
     if let Ok(mut f) = File::open(path) {
