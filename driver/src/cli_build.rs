@@ -259,6 +259,9 @@ pub fn cmd_build(a: BuildArgs) -> Result<()> {
                 BuildError::TimingFailed { report }
             );
         }
+        Err(e @ BuildError::DoesNotFit { .. }) if a.verilog.is_none() => {
+            bail!("{e}\nhint: {}", smaller_hint(board.id, a.unroll, a.cores))
+        }
         Err(e) => return Err(e.into()),
     };
     if a.json {
@@ -271,6 +274,22 @@ pub fn cmd_build(a: BuildArgs) -> Result<()> {
         eprintln!("warning: timing not met; the bitstream may not work at the requested clock");
     }
     Ok(())
+}
+
+/// What to try when a build does not fit: halve the cores first (each core
+/// is a whole pipeline), then the unroll.
+fn smaller_hint(board: &str, unroll: usize, cores: usize) -> String {
+    let smaller = if cores > 1 {
+        format!("--cores {}", cores / 2)
+    } else if unroll > 1 {
+        format!("--unroll {}", unroll / 2)
+    } else {
+        return format!("this is the smallest core; board {board} cannot hold it");
+    };
+    format!(
+        "try {smaller}, or run `ferrominer fit --board {board}` to find the fastest \
+         configuration that fits"
+    )
 }
 
 pub fn cmd_flash(a: FlashArgs) -> Result<()> {
@@ -424,4 +443,23 @@ pub fn cmd_fit(a: FitArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::smaller_hint;
+
+    #[test]
+    fn a_design_that_does_not_fit_is_pointed_at_a_smaller_one() {
+        assert_eq!(
+            smaller_hint("ulx3s-25f", 8, 2),
+            "try --cores 1, or run `ferrominer fit --board ulx3s-25f` to find the fastest \
+             configuration that fits"
+        );
+        assert!(smaller_hint("icebreaker", 2, 1).starts_with("try --unroll 1,"));
+        assert_eq!(
+            smaller_hint("icebreaker", 1, 1),
+            "this is the smallest core; board icebreaker cannot hold it"
+        );
+    }
 }
