@@ -705,8 +705,6 @@ fn tail(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// The last `max` bytes of the file at `path`, from the first whole line
-/// (empty if it cannot be read).
 /// A tool's whole log as text ("" if it cannot be read).
 fn read_log(path: &Path) -> String {
     std::fs::read(path)
@@ -714,6 +712,8 @@ fn read_log(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// The last `max` bytes of the file at `path`, from the first whole line
+/// (empty if it cannot be read).
 fn read_tail(path: &Path, max: u64) -> String {
     let mut bytes = Vec::new();
     if let Ok(mut f) = File::open(path) {
