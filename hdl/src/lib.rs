@@ -5,6 +5,7 @@
 //! - [`word`]: the 32-bit datapath signal type;
 //! - [`wiring`]: Σ0, Σ1, σ0, σ1 and a byte swap (fixed wiring and XOR);
 //! - [`functions`]: Ch and Maj;
+//! - [`carry_save`]: a 3:2 compressor, for the round's `T1`;
 //! - [`schedule`]: one message-schedule step;
 //! - [`constants`]: the K table, the IV and the padding words;
 //! - [`round`]: one round stage (round + schedule step + register), with
@@ -17,6 +18,7 @@
 
 pub mod board;
 pub mod byte_ram;
+pub mod carry_save;
 pub mod constants;
 pub mod core;
 pub mod core_array;

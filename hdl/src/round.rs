@@ -1,5 +1,6 @@
 //! One SHA-256 round stage.
 
+use crate::carry_save::CarrySave;
 use crate::constants::K;
 use crate::delay_line::DelayLine;
 use crate::functions::{Ch, Maj};
@@ -24,6 +25,10 @@ use rust_hdl::prelude::*;
 /// `hkw = h + K[t] + W[t]`:
 /// - `T1 = hkw + Σ1(e) + Ch(e, f, g)`, `T2 = Σ0(a) + Maj(a, b, c)`;
 /// - `a' = T1 + T2`, `e' = d + T1`, the other words shift;
+/// - `T1`'s three addends first go through a [`CarrySave`] compressor, so
+///   the longest path is a level of LUTs and two carry chains (`T1`, then
+///   `a'` or `e'`) rather than three chains in a row: on ECP5 a hop from
+///   one chain's sum into the next chain costs more than the LUT level;
 /// - the window shifts by one word and takes `W[t+16]` from the schedule step;
 /// - `hkw' = g + K[t+1] + W[t+1]` is precomputed for the next round.
 ///
@@ -93,6 +98,8 @@ pub struct RoundStage {
     sigma1: WordFn,
     ch: Ch,
     maj: Maj,
+    t1_parts: CarrySave,
+    t1: Signal<Local, Word>,
     schedule: ScheduleStep,
 }
 
@@ -157,6 +164,8 @@ impl RoundStage {
             sigma1: WordFn::new(WordFnKind::BigSigma1),
             ch: Default::default(),
             maj: Default::default(),
+            t1_parts: Default::default(),
+            t1: Default::default(),
             schedule: Default::default(),
         }
     }
@@ -196,6 +205,10 @@ impl Logic for RoundStage {
         self.maj.x.next = self.slot_in.val().a;
         self.maj.y.next = self.slot_in.val().b;
         self.maj.z.next = self.slot_in.val().c;
+        self.t1_parts.x.next = self.slot_in.val().hkw;
+        self.t1_parts.y.next = self.sigma1.y.val();
+        self.t1_parts.z.next = self.ch.out.val();
+        self.t1.next = self.t1_parts.sum.val() + self.t1_parts.carry.val();
         self.schedule.w0.next = self.slot_in.val().w0;
         self.schedule.w1.next = self.slot_in.val().w1;
         self.schedule.w9.next = self.slot_in.val().w9;
@@ -210,15 +223,12 @@ impl Logic for RoundStage {
         }
         // The register: the round's result, or hold when stalled.
         if self.enable.val() {
-            // a' = T1 + T2 and e' = d + T1, written so both share T1's adders.
-            self.data.d.next.a = ((self.slot_in.val().hkw + self.sigma1.y.val())
-                + self.ch.out.val())
-                + (self.sigma0.y.val() + self.maj.out.val());
+            // a' = T1 + T2 and e' = d + T1.
+            self.data.d.next.a = self.t1.val() + (self.sigma0.y.val() + self.maj.out.val());
             self.data.d.next.b = self.slot_in.val().a;
             self.data.d.next.c = self.slot_in.val().b;
             self.data.d.next.d = self.slot_in.val().c;
-            self.data.d.next.e = self.slot_in.val().d
-                + ((self.slot_in.val().hkw + self.sigma1.y.val()) + self.ch.out.val());
+            self.data.d.next.e = self.slot_in.val().d + self.t1.val();
             self.data.d.next.f = self.slot_in.val().e;
             self.data.d.next.g = self.slot_in.val().f;
             self.data.d.next.h = self.slot_in.val().g;

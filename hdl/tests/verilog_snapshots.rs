@@ -2,6 +2,7 @@
 //! blocks, so that any change to the emitted hardware shows up in review.
 //! The Verilog's behaviour is checked separately, in Icarus and Verilator.
 
+use ferrominer_hdl::carry_save::CarrySave;
 use ferrominer_hdl::functions::{Ch, Maj};
 use ferrominer_hdl::reg::DataReg;
 use ferrominer_hdl::round::RoundStage;
@@ -27,6 +28,11 @@ fn word_functions() {
 fn ch_and_maj() {
     insta::assert_snapshot!("ch", to_verilog(&mut Ch::default(), "ch"));
     insta::assert_snapshot!("maj", to_verilog(&mut Maj::default(), "maj"));
+}
+
+#[test]
+fn carry_save() {
+    insta::assert_snapshot!(to_verilog(&mut CarrySave::default(), "carry_save"));
 }
 
 #[test]
