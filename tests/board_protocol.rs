@@ -5,6 +5,7 @@
 use ferrominer::protocol::{Command, ErrorCode, FrameDecoder, Reply, SetWork};
 use ferrominer::Work;
 use ferrominer_hdl::protocol::EngineConfig;
+use ferrominer_hdl::round::T1Adder;
 use ferrominer_sim::board_sim::BoardSim;
 use ferrominer_tests::*;
 
@@ -16,6 +17,7 @@ fn config(unroll: usize, cores: usize) -> EngineConfig {
         timeout_cycles: 3_000,
         resend_cycles: 6_000,
         icarus_first_nonce: 0,
+        t1: T1Adder::CarrySave,
     }
 }
 

@@ -4,6 +4,7 @@
 
 use ferrominer::protocol::{Command, ErrorCode, FrameDecoder, Reply, SetWork};
 use ferrominer_hdl::protocol::EngineConfig;
+use ferrominer_hdl::round::T1Adder;
 use ferrominer_sim::board_uart_sim::BoardUartSim;
 use ferrominer_tests::*;
 
@@ -18,6 +19,7 @@ fn config() -> EngineConfig {
         timeout_cycles: 20_000,
         resend_cycles: 60_000,
         icarus_first_nonce: 0,
+        t1: T1Adder::Plain,
     }
 }
 

@@ -4,6 +4,7 @@
 use ferrominer::BlockHeader;
 use ferrominer_hdl::board::Protocol;
 use ferrominer_hdl::protocol::EngineConfig;
+use ferrominer_hdl::round::T1Adder;
 use ferrominer_sim::board_sim::BoardSim;
 use ferrominer_tests::*;
 
@@ -15,6 +16,7 @@ fn board(first_nonce: u32, cores: usize) -> BoardSim {
         timeout_cycles: 3_000,
         resend_cycles: 6_000,
         icarus_first_nonce: first_nonce,
+        t1: T1Adder::Plain,
     };
     BoardSim::with_protocol(cfg, Protocol::Icarus, 2).unwrap()
 }

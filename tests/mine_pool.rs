@@ -10,6 +10,7 @@ use ferrominer::stratum::ClientConfig;
 use ferrominer::transport::{SimulatedBoard, Transport};
 use ferrominer_hdl::board::Protocol;
 use ferrominer_hdl::protocol::EngineConfig;
+use ferrominer_hdl::round::T1Adder;
 use ferrominer_tests::pool::{code, PoolConfig, TestPool};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,6 +23,7 @@ fn board() -> Box<dyn Transport> {
         timeout_cycles: 2_000,
         resend_cycles: 4_000,
         icarus_first_nonce: 0,
+        t1: T1Adder::Plain,
     };
     Box::new(SimulatedBoard::start(cfg, Protocol::Native).unwrap())
 }

@@ -8,6 +8,7 @@ use ferrominer::transport::{NoiseConfig, NoisyTransport, SimulatedBoard, Transpo
 use ferrominer::{BlockHeader, Work};
 use ferrominer_hdl::board::Protocol;
 use ferrominer_hdl::protocol::EngineConfig;
+use ferrominer_hdl::round::T1Adder;
 use ferrominer_tests::*;
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ fn sim_board(unroll: usize, cores: usize) -> SimulatedBoard {
         timeout_cycles: 2_000,
         resend_cycles: 4_000,
         icarus_first_nonce: 0,
+        t1: T1Adder::Plain,
     };
     SimulatedBoard::start(cfg, Protocol::Native).unwrap()
 }

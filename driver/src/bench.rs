@@ -4,6 +4,7 @@
 
 use crate::header::BlockHeader;
 use crate::work::Work;
+use ferrominer_hdl::round::T1Adder;
 use ferrominer_sim::verilog_sim::{Simulator, TbJob, VerilogCore};
 use ferrominer_sim::{CoreSim, SimError};
 use serde::Serialize;
@@ -80,7 +81,7 @@ pub fn bench_rust_hdl(unroll: usize, hashes: u64) -> Result<BenchRow, SimError> 
 /// Measure Verilator on the generated Verilog of `unroll`, building it in
 /// `work_dir` (cached between runs).
 pub fn bench_verilator(unroll: usize, hashes: u64, work_dir: &Path) -> Result<BenchRow, SimError> {
-    let core = VerilogCore::build(Simulator::Verilator, unroll, work_dir)?;
+    let core = VerilogCore::build(Simulator::Verilator, unroll, T1Adder::Plain, work_dir)?;
     let job = TbJob {
         job: (&genesis_work(hashes)).into(),
         switch_after: None,

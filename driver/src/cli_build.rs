@@ -44,7 +44,9 @@ pub struct BuildArgs {
     protocol: crate::ProtocolArg,
     /// How yosys maps sums of several words: `carry-save` (its default: a
     /// carry-save tree per sum, then one carry chain) or `chain` (one
-    /// carry chain per addition, fewer LUTs).
+    /// carry chain per addition, fewer LUTs; the round's T1 then goes
+    /// through a 3:2 compressor in the gateware, to keep one chain off its
+    /// longest path).
     #[arg(long, value_enum, default_value_t = crate::AddersArg::CarrySave)]
     adders: crate::AddersArg,
     /// nextpnr's router: `router1` (its default) or `router2` (routes all
@@ -98,6 +100,7 @@ fn design_for(
     cores: usize,
     freq_mhz: Option<f64>,
     protocol: ferrominer_hdl::board::Protocol,
+    adders: ferrominer::build::Adders,
 ) -> Result<(Design, f64)> {
     use ferrominer_hdl::top::{board_top_verilog, TopConfig, TOP_MODULE};
     let cfg = TopConfig {
@@ -113,6 +116,7 @@ fn design_for(
         led_active_low: board.led_polarity == Polarity::ActiveLow,
         protocol,
         pll_from_pad: board.pll_from_pad,
+        t1: adders.t1(),
     };
     let top = board_top_verilog(&cfg)
         .with_context(|| format!("cannot generate the top level for {}", board.id))?;
@@ -218,7 +222,14 @@ pub fn cmd_build(a: BuildArgs) -> Result<()> {
             (Design { verilog, top }, a.freq)
         }
         None => {
-            let (design, mhz) = design_for(board, a.unroll, a.cores, a.freq, a.protocol.into())?;
+            let (design, mhz) = design_for(
+                board,
+                a.unroll,
+                a.cores,
+                a.freq,
+                a.protocol.into(),
+                a.adders.into(),
+            )?;
             if let Some(want) = a.freq {
                 eprintln!("hash clock: {mhz:.3} MHz (asked for {want} MHz)");
             }
@@ -416,6 +427,7 @@ pub fn cmd_fit(a: FitArgs) -> Result<()> {
             n,
             Some(mhz),
             ferrominer_hdl::board::Protocol::Native,
+            opts.adders,
         )
     };
     let result = fit(

@@ -163,7 +163,8 @@ pub(crate) enum AddersArg {
     /// (shallower, more LUTs).
     CarrySave,
     /// One carry chain per two-input addition (about 30% fewer LUTs per
-    /// round stage on ECP5, a longer carry path).
+    /// round stage on ECP5, a longer carry path; the gateware compresses
+    /// the round's T1 to shorten it).
     Chain,
 }
 

@@ -71,7 +71,7 @@ impl MinerBoard {
             busy: Default::default(),
             engine: ProtocolEngine::new(config),
             icarus: IcarusEngine::new(config.timeout_cycles),
-            cores: CoreArray::with_order(config.unroll, config.cores, order)?,
+            cores: CoreArray::with_order(config.unroll, config.cores, order, config.t1)?,
             use_icarus: Constant::new(protocol == Protocol::Icarus),
             icarus_start: Constant::new(crate::word::Word(config.icarus_first_nonce)),
             icarus_end: Constant::new(crate::word::Word(u32::MAX)),

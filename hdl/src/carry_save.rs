@@ -2,9 +2,10 @@
 //!
 //! It turns three addends into two with the same sum (mod 2³²), with no
 //! carry chain: bit `i` of `sum` is the XOR of the inputs' bits `i`, and bit
-//! `i + 1` of `carry` is their majority. The round uses it for
+//! `i + 1` of `carry` is their majority. The round can use it for
 //! `T1 = hkw + Σ1 + Ch`, so that `T1` takes one carry chain after a level of
-//! LUTs instead of two carry chains in a row (see [`crate::round`]).
+//! LUTs instead of two carry chains in a row (see
+//! [`crate::round::T1Adder`]).
 //!
 //! Like [`crate::wiring`], the block is written by hand because `carry`
 //! needs a shift: `update` uses native `u32` operations, and `hdl` emits the

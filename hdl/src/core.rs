@@ -3,6 +3,7 @@
 use crate::constants::{BLOCK2_PADDING, DIGEST_PADDING, IV, K, SECOND_HASH_ROUNDS};
 use crate::global_buffer::GlobalBuffer;
 use crate::reg::DataReg;
+use crate::round::T1Adder;
 use crate::slot::{Found, MessageWord, Slot, State8, Tail};
 use crate::transform::Transform;
 use crate::wiring::{WordFn, WordFnKind};
@@ -320,12 +321,16 @@ impl MinerCore {
     /// A core with `unroll` round stages per transform, counting nonces
     /// in header order.
     pub fn new(unroll: usize) -> Result<Self, UnsupportedUnroll> {
-        Self::with_order(unroll, NonceOrder::Header)
+        Self::with_order(unroll, NonceOrder::Header, T1Adder::Plain)
     }
 
     /// A core with `unroll` round stages per transform, counting nonces in
-    /// `order`.
-    pub fn with_order(unroll: usize, order: NonceOrder) -> Result<Self, UnsupportedUnroll> {
+    /// `order`, whose rounds add `T1` as `t1` says.
+    pub fn with_order(
+        unroll: usize,
+        order: NonceOrder,
+        t1: T1Adder,
+    ) -> Result<Self, UnsupportedUnroll> {
         let shape = CoreShape::new(unroll)?;
         let r = shape.passes;
         Ok(Self {
@@ -369,10 +374,10 @@ impl MinerCore {
             msg1: Default::default(),
             msg2: Default::default(),
             entry_hkw: Default::default(),
-            first: Transform::new(unroll, r),
+            first: Transform::new(unroll, r, t1),
             fin: Default::default(),
             fin_valid: Default::default(),
-            second: Transform::new(shape.second_stages, r),
+            second: Transform::new(shape.second_stages, r, t1),
             top: WordFn::new(WordFnKind::ByteSwap),
             cmp: Default::default(),
             hold: Default::default(),

@@ -1,6 +1,7 @@
 //! Several mining cores sharing one piece of work.
 
 use crate::core::{CoreShape, MinerCore, NonceOrder, UnsupportedUnroll};
+use crate::round::T1Adder;
 use crate::slot::{Found, State8, Tail};
 use crate::word::Word;
 use rust_hdl::prelude::*;
@@ -106,17 +107,22 @@ impl From<UnsupportedUnroll> for ConfigError {
 impl CoreArray {
     /// `cores` cores of `unroll` round stages per transform.
     pub fn new(unroll: usize, cores: usize) -> Result<Self, ConfigError> {
-        Self::with_order(unroll, cores, NonceOrder::Header)
+        Self::with_order(unroll, cores, NonceOrder::Header, T1Adder::Plain)
     }
 
     /// Like [`new`](Self::new), with the cores counting in `order`.
-    pub fn with_order(unroll: usize, cores: usize, order: NonceOrder) -> Result<Self, ConfigError> {
+    pub fn with_order(
+        unroll: usize,
+        cores: usize,
+        order: NonceOrder,
+        t1: T1Adder,
+    ) -> Result<Self, ConfigError> {
         if !SUPPORTED_CORES.contains(&cores) {
             return Err(ConfigError::Cores(UnsupportedCores(cores)));
         }
         let shape = CoreShape::new(unroll)?;
         let cores_v = (0..cores)
-            .map(|_| MinerCore::with_order(unroll, order))
+            .map(|_| MinerCore::with_order(unroll, order, t1))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             clock: Default::default(),

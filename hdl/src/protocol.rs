@@ -3,6 +3,7 @@
 use crate::byte_ram::ByteRam;
 use crate::crc::Crc16Byte;
 use crate::reg::DataReg;
+use crate::round::T1Adder;
 use crate::slot::{Found, State8, Tail};
 use crate::word::Word;
 use rust_hdl::prelude::*;
@@ -75,6 +76,8 @@ pub struct EngineConfig {
     /// Icarus mode only: the first value the cores count from (0 for
     /// cgminer; tests start just below a known nonce).
     pub icarus_first_nonce: u32,
+    /// How the cores' rounds add `T1` (not visible to the host).
+    pub t1: T1Adder,
 }
 
 impl EngineConfig {
@@ -88,6 +91,7 @@ impl EngineConfig {
             timeout_cycles: clock_hz / 100,
             resend_cycles: clock_hz / 20,
             icarus_first_nonce: 0,
+            t1: T1Adder::Plain,
         }
     }
 

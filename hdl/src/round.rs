@@ -25,10 +25,8 @@ use rust_hdl::prelude::*;
 /// `hkw = h + K[t] + W[t]`:
 /// - `T1 = hkw + Σ1(e) + Ch(e, f, g)`, `T2 = Σ0(a) + Maj(a, b, c)`;
 /// - `a' = T1 + T2`, `e' = d + T1`, the other words shift;
-/// - `T1`'s three addends first go through a [`CarrySave`] compressor, so
-///   the longest path is a level of LUTs and two carry chains (`T1`, then
-///   `a'` or `e'`) rather than three chains in a row: on ECP5 a hop from
-///   one chain's sum into the next chain costs more than the LUT level;
+/// - with [`T1Adder::CarrySave`], `T1`'s three addends first go through a
+///   [`CarrySave`] compressor (see there);
 /// - the window shifts by one word and takes `W[t+16]` from the schedule step;
 /// - `hkw' = g + K[t+1] + W[t+1]` is precomputed for the next round.
 ///
@@ -98,7 +96,9 @@ pub struct RoundStage {
     sigma1: WordFn,
     ch: Ch,
     maj: Maj,
-    t1_parts: CarrySave,
+    // `T1Adder::CarrySave` only: one compressor, else none.
+    t1_parts: Vec<CarrySave>,
+    _compressors: usize,
     t1: Signal<Local, Word>,
     schedule: ScheduleStep,
 }
@@ -116,10 +116,36 @@ pub const STREAM_W1_DELAY: usize = 14;
 /// writes (round `t'` writes `w9 = W[t'+10]`).
 pub const STREAM_W9_DELAY: usize = 6;
 
+/// How a round stage adds up `T1 = hkw + Σ1(e) + Ch(e, f, g)`.
+///
+/// Which is faster depends on how synthesis maps additions. yosys's default
+/// (`alumacc`) turns each sum of several words, such as `a' = T1 + T2`,
+/// into a carry-save tree in LUTs feeding one carry chain, and does that
+/// best from plain sums. When every two-word addition is mapped to its own
+/// carry chain instead (fewer LUTs), the plain form puts three 32-bit
+/// chains in a row (`hkw + Σ1`, `+ Ch`, then `+ T2` or `d +`), and on ECP5
+/// each hop from one chain's sum into the next costs 2 to 3.6 ns; the
+/// compressor replaces one of those chains by a level of LUTs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum T1Adder {
+    /// `T1 = (hkw + Σ1) + Ch`, as written.
+    #[default]
+    Plain,
+    /// `hkw`, `Σ1` and `Ch` go through a 3:2 [`CarrySave`] compressor, and
+    /// one carry chain adds its two outputs.
+    CarrySave,
+}
+
 impl RoundStage {
     /// Stage `index` of a ring of `stride` stages that slots go round
     /// `passes` times: it runs rounds `index + k·stride`, `k = 0..passes`.
+    /// `T1` is added as written ([`T1Adder::Plain`]).
     pub fn new(index: usize, stride: usize, passes: usize) -> Self {
+        Self::with_t1(index, stride, passes, T1Adder::Plain)
+    }
+
+    /// Like [`new`](Self::new), adding `T1` as `t1` says.
+    pub fn with_t1(index: usize, stride: usize, passes: usize, t1: T1Adder) -> Self {
         assert!(
             passes >= 1 && index < stride && index + (passes - 1) * stride < 64,
             "rounds out of range"
@@ -128,6 +154,7 @@ impl RoundStage {
         let k_next = |k: usize| Word(K.get(index + k * stride + 1).copied().unwrap_or(0));
         let table: Vec<u32> = (0..passes).map(|k| k_next(k).0).collect();
         let stream = stride == 1;
+        let compressors = usize::from(t1 == T1Adder::CarrySave);
         let line_delay = if stream {
             STREAM_W1_DELAY
         } else {
@@ -164,7 +191,8 @@ impl RoundStage {
             sigma1: WordFn::new(WordFnKind::BigSigma1),
             ch: Default::default(),
             maj: Default::default(),
-            t1_parts: Default::default(),
+            t1_parts: (0..compressors).map(|_| Default::default()).collect(),
+            _compressors: compressors,
             t1: Default::default(),
             schedule: Default::default(),
         }
@@ -205,10 +233,13 @@ impl Logic for RoundStage {
         self.maj.x.next = self.slot_in.val().a;
         self.maj.y.next = self.slot_in.val().b;
         self.maj.z.next = self.slot_in.val().c;
-        self.t1_parts.x.next = self.slot_in.val().hkw;
-        self.t1_parts.y.next = self.sigma1.y.val();
-        self.t1_parts.z.next = self.ch.out.val();
-        self.t1.next = self.t1_parts.sum.val() + self.t1_parts.carry.val();
+        self.t1.next = (self.slot_in.val().hkw + self.sigma1.y.val()) + self.ch.out.val();
+        for i in 0..self._compressors {
+            self.t1_parts[i].x.next = self.slot_in.val().hkw;
+            self.t1_parts[i].y.next = self.sigma1.y.val();
+            self.t1_parts[i].z.next = self.ch.out.val();
+            self.t1.next = self.t1_parts[i].sum.val() + self.t1_parts[i].carry.val();
+        }
         self.schedule.w0.next = self.slot_in.val().w0;
         self.schedule.w1.next = self.slot_in.val().w1;
         self.schedule.w9.next = self.slot_in.val().w9;
@@ -312,9 +343,9 @@ mod tests {
     /// against the model. Between its rounds the slot goes round the rest of
     /// the ring: the test plays the other stages with the model, and feeds
     /// the delay line what stage `index - 8` would.
-    fn check_stage(index: usize, stride: usize, passes: usize) {
+    fn check_stage(index: usize, stride: usize, passes: usize, t1: T1Adder) {
         let mut rng = rand::thread_rng();
-        let mut stage = RoundStage::new(index, stride, passes);
+        let mut stage = RoundStage::with_t1(index, stride, passes, t1);
         stage.connect_all();
         let state: [u32; 8] = rng.gen();
         let mut msg: Vec<u32> = (0..16).map(|_| rng.gen()).collect();
@@ -359,23 +390,30 @@ mod tests {
                 // K[64] does not exist: the stage adds 0.
                 want.hkw = w(expect[7].wrapping_add(msg[64]));
             }
-            assert_eq!(got, want, "stage {index} of {stride}, pass {k} (round {t})");
+            assert_eq!(
+                got, want,
+                "{t1:?}: stage {index} of {stride}, pass {k} (round {t})"
+            );
             assert!(stage.out_valid.val());
         }
     }
 
     #[test]
     fn pipeline_stage_runs_one_round() {
-        for index in [0, 1, 15, 16, 40, 63] {
-            check_stage(index, 64, 1);
+        for t1 in [T1Adder::Plain, T1Adder::CarrySave] {
+            for index in [0, 1, 15, 16, 40, 63] {
+                check_stage(index, 64, 1, t1);
+            }
         }
     }
 
     /// (A ring of one stage streams its window; `transform`'s test runs it.)
     #[test]
     fn ring_stage_runs_one_round_per_pass() {
-        for (index, stride, passes) in [(0, 32, 2), (7, 8, 8), (31, 32, 2), (3, 4, 16)] {
-            check_stage(index, stride, passes);
+        for t1 in [T1Adder::Plain, T1Adder::CarrySave] {
+            for (index, stride, passes) in [(0, 32, 2), (7, 8, 8), (31, 32, 2), (3, 4, 16)] {
+                check_stage(index, stride, passes, t1);
+            }
         }
     }
 

@@ -5,6 +5,7 @@ use crate::board::{BoardError, BoardLogic, Protocol};
 use crate::global_buffer::ECP5_GLOBALS_DEFINE;
 use crate::pll::{ClockGen, Family, Pll, PllError};
 use crate::protocol::EngineConfig;
+use crate::round::T1Adder;
 use crate::verilog::to_verilog;
 use rust_hdl::prelude::*;
 
@@ -32,6 +33,9 @@ pub struct TopConfig {
     pub protocol: Protocol,
     /// iCE40: the oscillator pin is the PLL's pad (`SB_PLL40_PAD`).
     pub pll_from_pad: bool,
+    /// How the rounds add `T1`: pick [`T1Adder::CarrySave`] when synthesis
+    /// maps every addition to its own carry chain.
+    pub t1: T1Adder,
 }
 
 /// Why a top level cannot be generated.
@@ -125,7 +129,10 @@ pub fn board_top_verilog(cfg: &TopConfig) -> Result<TopVerilog, TopError> {
         _ => None,
     };
     let hash_hz = pll.map_or(f64::from(cfg.osc_hz), |p| p.out_hz);
-    let engine = EngineConfig::new(cfg.unroll, cfg.cores, hash_hz.round() as u32);
+    let engine = EngineConfig {
+        t1: cfg.t1,
+        ..EngineConfig::new(cfg.unroll, cfg.cores, hash_hz.round() as u32)
+    };
     let logic =
         BoardLogic::with_protocol(engine, cfg.baud, cfg.protocol).map_err(TopError::Board)?;
     let mut top = BoardTop::new(pll, cfg.pll_from_pad, logic, cfg.led_active_low);
@@ -155,6 +162,7 @@ mod tests {
             led_active_low: false,
             protocol: Protocol::Native,
             pll_from_pad: false,
+            t1: T1Adder::CarrySave,
         }
     }
 
@@ -168,5 +176,22 @@ mod tests {
         assert_eq!(ecp5.matches("DCCA gb").count(), 2, "one per core");
         let ice40 = board_top_verilog(&config(Family::Ice40)).unwrap().verilog;
         assert!(!ice40.contains("`define"));
+    }
+
+    /// The `T1` compressor is in the Verilog only when asked for: one per
+    /// round stage (U = 1: one stage per transform, two transforms, two
+    /// cores).
+    #[test]
+    fn t1_compressor_only_when_asked() {
+        let instances = |t1| {
+            let cfg = TopConfig {
+                t1,
+                ..config(Family::Ecp5)
+            };
+            let verilog = board_top_verilog(&cfg).unwrap().verilog;
+            verilog.matches("$t1_parts$0 t1_parts$0(").count()
+        };
+        assert_eq!(instances(T1Adder::CarrySave), 4);
+        assert_eq!(instances(T1Adder::Plain), 0);
     }
 }

@@ -1,6 +1,6 @@
 //! A ring of round stages: one SHA-256 transform.
 
-use crate::round::RoundStage;
+use crate::round::{RoundStage, T1Adder};
 use crate::slot::Slot;
 use crate::word::Word;
 use rust_hdl::prelude::*;
@@ -62,8 +62,9 @@ pub struct Transform {
 const _: () = assert!(crate::round::LINE_STAGE == 8);
 
 impl Transform {
-    /// A ring of `stages` stages that slots go round `passes` times.
-    pub fn new(stages: usize, passes: usize) -> Self {
+    /// A ring of `stages` stages that slots go round `passes` times, whose
+    /// stages add `T1` as `t1` says.
+    pub fn new(stages: usize, passes: usize, t1: T1Adder) -> Self {
         assert!(stages >= 1 && passes >= 1 && stages * passes <= 64);
         Self {
             clock: Default::default(),
@@ -78,7 +79,7 @@ impl Transform {
             out: Default::default(),
             out_valid: Default::default(),
             stages: (0..stages)
-                .map(|j| RoundStage::new(j, stages, passes))
+                .map(|j| RoundStage::with_t1(j, stages, passes, t1))
                 .collect(),
             pass: (0..stages).map(|_| Default::default()).collect(),
             stream: Constant::new(stages == 1),
@@ -203,11 +204,14 @@ mod tests {
     /// one stage streams each block in during the 16 cycles before its slot
     /// enters (the last rounds of the slot before it): two slots back to
     /// back check that streaming the second does not disturb the first.
+    /// Each shape runs with one way of adding `T1`, both ways in turn.
     #[test]
     fn transform_matches_sha2_compress() {
         let mut rng = rand::thread_rng();
-        for (stages, passes) in [(64, 1), (8, 8), (1, 64), (32, 2), (61, 1), (16, 4)] {
-            let mut t = Transform::new(stages, passes);
+        let shapes = [(64, 1), (8, 8), (1, 64), (32, 2), (61, 1), (16, 4), (1, 64)];
+        for (i, &(stages, passes)) in shapes.iter().enumerate() {
+            let t1 = [T1Adder::CarrySave, T1Adder::Plain][i % 2];
+            let mut t = Transform::new(stages, passes, t1);
             t.connect_all();
             let period = stages * passes;
             let stream = stages == 1;
@@ -252,7 +256,7 @@ mod tests {
                 }
                 cycle(&mut t);
             }
-            assert_eq!(got.len(), slots, "stages={stages} passes={passes}");
+            assert_eq!(got.len(), slots, "{t1:?} stages={stages} passes={passes}");
             for (i, (state, block)) in work.iter().enumerate() {
                 let mut expect = *state;
                 let bytes: Vec<u8> = block.iter().flat_map(|x| x.to_be_bytes()).collect();
@@ -264,14 +268,14 @@ mod tests {
                     assert_eq!(
                         sum,
                         expect.to_vec(),
-                        "stages={stages} passes={passes} slot {i}"
+                        "{t1:?} stages={stages} passes={passes} slot {i}"
                     );
                 } else {
                     // 61 rounds: the 64-round h is this e.
                     assert_eq!(
                         got[i][4].wrapping_add(state[7]),
                         expect[7],
-                        "stages={stages} passes={passes} slot {i}"
+                        "{t1:?} stages={stages} passes={passes} slot {i}"
                     );
                 }
             }

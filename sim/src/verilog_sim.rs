@@ -7,6 +7,8 @@
 //! unroll in a work directory, so a test suite compiles each once.
 
 use crate::{FoundNonce, Job, SimError};
+use ferrominer_hdl::core::NonceOrder;
+use ferrominer_hdl::round::T1Adder;
 use ferrominer_hdl::verilog::to_verilog;
 use ferrominer_hdl::MinerCore;
 use std::fmt::Write as _;
@@ -111,17 +113,23 @@ fn run_tool(cmd: &mut Command, tool: &str) -> Result<String, SimError> {
 }
 
 impl VerilogCore {
-    /// Generate the Verilog of a core with `unroll` and compile it with
-    /// `sim` under `work_dir`, reusing an earlier build of the same Verilog.
-    pub fn build(sim: Simulator, unroll: usize, work_dir: &Path) -> Result<Self, SimError> {
+    /// Generate the Verilog of a core with `unroll`, whose rounds add `T1` as
+    /// `t1` says, and compile it with `sim` under `work_dir`, reusing an
+    /// earlier build of the same Verilog.
+    pub fn build(
+        sim: Simulator,
+        unroll: usize,
+        t1: T1Adder,
+        work_dir: &Path,
+    ) -> Result<Self, SimError> {
         let (tool, package) = sim.tool();
         if !sim.available() {
             return Err(SimError::MissingTool { tool, package });
         }
         let t0 = Instant::now();
-        let mut core = MinerCore::new(unroll)?;
+        let mut core = MinerCore::with_order(unroll, NonceOrder::Header, t1)?;
         let verilog = to_verilog(&mut core, "miner_core");
-        let dir = work_dir.join(format!("{}-u{unroll}", sim.name()));
+        let dir = work_dir.join(format!("{}-u{unroll}-{t1:?}", sim.name()));
         std::fs::create_dir_all(&dir).map_err(io(format!("creating {}", dir.display())))?;
         let core_v = dir.join("miner_core.v");
         let tb_v = dir.join("core_tb.v");

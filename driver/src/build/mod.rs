@@ -30,6 +30,7 @@ pub use report::{
 pub use tools::{Tool, ToolKind, ToolPath, ToolSearch, Toolchain, SETUP_SCRIPT, VENV_ENV};
 
 use crate::boards::{shell_quote, Board, Family};
+use ferrominer_hdl::round::T1Adder;
 use report::ReportContext;
 use std::fmt;
 use std::fs::File;
@@ -110,11 +111,23 @@ pub enum Adders {
     CarrySave,
     /// Every two-input addition is its own carry chain (the `alumacc` pass
     /// is left out). About 30% fewer LUTs per round stage on ECP5 and 20%
-    /// fewer on iCE40, with a longer carry path.
+    /// fewer on iCE40, with a longer carry path, which the gateware shortens
+    /// by compressing `T1` (see [`Adders::t1`]).
     Chain,
 }
 
 impl Adders {
+    /// How the gateware's rounds add `T1` for this mapping: as written when
+    /// yosys builds its own carry-save trees, through the gateware's 3:2
+    /// compressor when every addition is a carry chain of its own (one
+    /// chain fewer on the round's longest path).
+    pub fn t1(self) -> T1Adder {
+        match self {
+            Adders::CarrySave => T1Adder::Plain,
+            Adders::Chain => T1Adder::CarrySave,
+        }
+    }
+
     /// The yosys script that synthesises `top` for `family` into `netlist`.
     pub fn synth_script(self, family: Family, top: &str, netlist: &str) -> String {
         let synth = family.synth_command();

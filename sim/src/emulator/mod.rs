@@ -78,6 +78,7 @@ use crate::SimError;
 use ferrominer_hdl::board::Protocol;
 use ferrominer_hdl::core_array::SUPPORTED_CORES;
 use ferrominer_hdl::protocol::EngineConfig;
+use ferrominer_hdl::round::T1Adder;
 use ferrominer_hdl::{CoreShape, SUPPORTED_UNROLLS};
 use std::path::{Path, PathBuf};
 use std::process::Child;
@@ -242,6 +243,7 @@ impl EmulatorConfig {
             timeout_cycles: cycles(FRAME_TIMEOUT),
             resend_cycles: cycles(RESEND_INTERVAL),
             icarus_first_nonce: self.icarus_first_nonce,
+            t1: T1Adder::Plain,
         }
     }
 }
