@@ -46,9 +46,10 @@ pub struct BuildArgs {
     /// carry-save tree per sum, then one carry chain) or `chain` (one
     /// carry chain per addition, fewer LUTs; the round's T1 then goes
     /// through a 3:2 compressor in the gateware, to keep one chain off its
-    /// longest path).
-    #[arg(long, value_enum, default_value_t = crate::AddersArg::CarrySave)]
-    adders: crate::AddersArg,
+    /// longest path). Default: `chain` on ECP5, where it lets larger cores
+    /// fit and runs faster; `carry-save` on iCE40.
+    #[arg(long, value_enum)]
+    adders: Option<crate::AddersArg>,
     /// nextpnr's router: `router1` (its default) or `router2` (routes all
     /// nets at once; faster where it converges, but on the 85F at U=32 it
     /// did not, while `router1` routed it in about 25 minutes).
@@ -209,8 +210,18 @@ impl BuildProgress for StderrProgress {
     }
 }
 
+/// The adder mapping asked for, else the one that builds best for the
+/// board's family.
+fn adders_for(arg: Option<crate::AddersArg>, board: &Board) -> ferrominer::build::Adders {
+    arg.map_or_else(
+        || ferrominer::build::Adders::for_family(board.family),
+        Into::into,
+    )
+}
+
 pub fn cmd_build(a: BuildArgs) -> Result<()> {
     let board = Board::find(&a.board)?;
+    let adders = adders_for(a.adders, board);
     if a.cores == 0 {
         bail!("--cores must be at least 1");
     }
@@ -222,14 +233,8 @@ pub fn cmd_build(a: BuildArgs) -> Result<()> {
             (Design { verilog, top }, a.freq)
         }
         None => {
-            let (design, mhz) = design_for(
-                board,
-                a.unroll,
-                a.cores,
-                a.freq,
-                a.protocol.into(),
-                a.adders.into(),
-            )?;
+            let (design, mhz) =
+                design_for(board, a.unroll, a.cores, a.freq, a.protocol.into(), adders)?;
             if let Some(want) = a.freq {
                 eprintln!("hash clock: {mhz:.3} MHz (asked for {want} MHz)");
             }
@@ -242,7 +247,7 @@ pub fn cmd_build(a: BuildArgs) -> Result<()> {
         strict: a.strict,
         unroll: a.unroll,
         cores: a.cores,
-        adders: a.adders.into(),
+        adders,
         router: a.router.into(),
         seed: a.seed,
     };
@@ -349,8 +354,9 @@ pub struct FitArgs {
     #[arg(long)]
     json: bool,
     /// How yosys maps sums of several words (see `ferrominer build --help`).
-    #[arg(long, value_enum, default_value_t = crate::AddersArg::CarrySave)]
-    adders: crate::AddersArg,
+    /// Default: `chain` on ECP5, `carry-save` on iCE40.
+    #[arg(long, value_enum)]
+    adders: Option<crate::AddersArg>,
     /// nextpnr's router (see `ferrominer build --help`).
     #[arg(long, value_enum, default_value_t = crate::RouterArg::Router1)]
     router: crate::RouterArg,
@@ -387,6 +393,7 @@ impl ferrominer::build::fit::FitProgress for FitPrinter {
 pub fn cmd_fit(a: FitArgs) -> Result<()> {
     use ferrominer::build::fit::{fit, FitOptions, FIT_CORES, FIT_UNROLLS};
     let board = Board::find(&a.board)?;
+    let adders = adders_for(a.adders, board);
     if let Some(c) = a.cores.iter().find(|c| !FIT_CORES.contains(c)) {
         bail!("--cores {c} is not supported: use 1, 2, 4 or 8");
     }
@@ -415,7 +422,7 @@ pub fn cmd_fit(a: FitArgs) -> Result<()> {
         } else {
             a.cores.clone()
         },
-        adders: a.adders.into(),
+        adders,
         router: a.router.into(),
         seed: a.seed,
         seeds: a.seeds,
@@ -459,7 +466,31 @@ pub fn cmd_fit(a: FitArgs) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::smaller_hint;
+    use super::{adders_for, smaller_hint};
+    use crate::AddersArg;
+    use ferrominer::boards::Board;
+    use ferrominer::build::Adders;
+
+    /// Without `--adders`, ECP5 boards chain their adders and iCE40 boards
+    /// keep yosys's carry-save trees; an explicit choice always wins.
+    #[test]
+    fn adders_default_by_family() {
+        let board = |id| Board::find(id).unwrap();
+        for id in ["ulx3s-25f", "ulx3s-85f", "ecp5-evn"] {
+            assert_eq!(adders_for(None, board(id)), Adders::Chain, "{id}");
+        }
+        for id in ["icebreaker", "alchitry-cu"] {
+            assert_eq!(adders_for(None, board(id)), Adders::CarrySave, "{id}");
+        }
+        assert_eq!(
+            adders_for(Some(AddersArg::CarrySave), board("ulx3s-85f")),
+            Adders::CarrySave
+        );
+        assert_eq!(
+            adders_for(Some(AddersArg::Chain), board("icebreaker")),
+            Adders::Chain
+        );
+    }
 
     #[test]
     fn a_design_that_does_not_fit_is_pointed_at_a_smaller_one() {

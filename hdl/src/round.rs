@@ -26,7 +26,7 @@ use rust_hdl::prelude::*;
 /// - `T1 = hkw + Σ1(e) + Ch(e, f, g)`, `T2 = Σ0(a) + Maj(a, b, c)`;
 /// - `a' = T1 + T2`, `e' = d + T1`, the other words shift;
 /// - with [`T1Adder::CarrySave`], `T1`'s three addends first go through a
-///   [`CarrySave`] compressor (see there);
+///   [`CarrySave`] compressor (see [`T1Adder`] for why);
 /// - the window shifts by one word and takes `W[t+16]` from the schedule step;
 /// - `hkw' = g + K[t+1] + W[t+1]` is precomputed for the next round.
 ///
