@@ -426,10 +426,12 @@ impl Logic for MinerCore {
         // A result is written only on cycles where the core advances, so at
         // most one more can arrive before the hold takes effect.
         self.hold.d.next = self.fifo.almost_full.val();
-        // It reaches nearly every flip-flop: on a global network where the
-        // build has one to spare (see `GlobalBuffer`).
+        // In the rings it reaches nearly every flip-flop: there it comes
+        // from a global network where the build has one to spare (see
+        // `GlobalBuffer`). The control logic here takes it from the fabric:
+        // from a global network into LUTs was the 45F's critical path.
         self.enable_global.i.next = !self.hold.q.val();
-        self.enable.next = self.enable_global.o.val();
+        self.enable.next = !self.hold.q.val();
         self.running.next = self.enable.val();
         // The cycle counter `g` of both rings (period 64), and the second
         // ring's, `second_lag` cycles behind (one for the finalize register;
@@ -478,7 +480,7 @@ impl Logic for MinerCore {
         }
 
         // First transform: the header's second block from the midstate.
-        self.first.enable.next = self.enable.val();
+        self.first.enable.next = self.enable_global.o.val();
         // A stalled stage holds its register whatever its input, so the
         // ring's input mux needs only `take`.
         self.first.take.next = self.taking.val();
@@ -547,7 +549,7 @@ impl Logic for MinerCore {
         }
 
         // Second transform: the digest from the IV, 61 rounds or more.
-        self.second.enable.next = self.enable.val();
+        self.second.enable.next = self.enable_global.o.val();
         self.second.take.next = self.taking2.val();
         self.second.flush.next = self.start.val();
         self.second.pass_next.next = self.pass2_next.val();
