@@ -40,7 +40,9 @@ impl Logic for ScheduleStep {
     fn update(&mut self) {
         self.s0.x.next = self.w1.val();
         self.s1.x.next = self.w14.val();
-        self.out.next = ((self.s1.y.val() + self.w9.val()) + self.s0.y.val()) + self.w0.val();
+        // Two sums side by side, then one more: two carry chains deep
+        // when each addition is a chain of its own, not three.
+        self.out.next = (self.s1.y.val() + self.s0.y.val()) + (self.w9.val() + self.w0.val());
     }
 }
 
