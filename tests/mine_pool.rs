@@ -7,25 +7,14 @@ use ferrominer::miner::{
     FoundShare, Miner, MinerObserver, MinerStats, SourceEvent, StopAfter, StratumSource,
 };
 use ferrominer::stratum::ClientConfig;
-use ferrominer::transport::{SimulatedBoard, Transport};
-use ferrominer_hdl::board::Protocol;
-use ferrominer_hdl::protocol::EngineConfig;
-use ferrominer_hdl::round::T1Adder;
+use ferrominer::transport::Transport;
 use ferrominer_tests::pool::{code, PoolConfig, TestPool};
+use ferrominer_tests::sim_board;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn board() -> Box<dyn Transport> {
-    let cfg = EngineConfig {
-        unroll: 8,
-        cores: 1,
-        clock_hz: 1_000_000,
-        timeout_cycles: 2_000,
-        resend_cycles: 4_000,
-        icarus_first_nonce: 0,
-        t1: T1Adder::Plain,
-    };
-    Box::new(SimulatedBoard::start(cfg, Protocol::Native).unwrap())
+    Box::new(sim_board(8, 1))
 }
 
 #[derive(Default, Clone)]

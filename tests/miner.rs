@@ -3,27 +3,13 @@
 //! block, two boards splitting one job, and a noisy line that must lose
 //! and invent no nonce.
 
-use ferrominer::miner::{FoundShare, HeaderSource, Miner, MinerObserver, StopAfter};
+use ferrominer::miner::{
+    FoundShare, HeaderSource, Miner, MinerObserver, SourceEvent, StopAfter, WorkSource, WorkUnit,
+};
 use ferrominer::transport::{NoiseConfig, NoisyTransport, SimulatedBoard, Transport};
-use ferrominer::{BlockHeader, Work};
-use ferrominer_hdl::board::Protocol;
-use ferrominer_hdl::protocol::EngineConfig;
-use ferrominer_hdl::round::T1Adder;
+use ferrominer::{BlockHeader, NonceCheck, Work};
 use ferrominer_tests::*;
 use std::time::Duration;
-
-fn sim_board(unroll: usize, cores: usize) -> SimulatedBoard {
-    let cfg = EngineConfig {
-        unroll,
-        cores,
-        clock_hz: 1_000_000,
-        timeout_cycles: 2_000,
-        resend_cycles: 4_000,
-        icarus_first_nonce: 0,
-        t1: T1Adder::Plain,
-    };
-    SimulatedBoard::start(cfg, Protocol::Native).unwrap()
-}
 
 #[derive(Default)]
 struct Collect {
@@ -67,6 +53,69 @@ fn miner_remines_the_genesis_block() {
     assert_eq!(obs.shares[0].check.hash.to_display_hex(), b.hash);
     assert_eq!((stats.blocks, stats.hardware_errors), (1, 0));
     assert!(stats.hashes >= 120, "progress reported {}", stats.hashes);
+}
+
+/// A source whose work goes void (a `Restart`) right after it was handed
+/// out, with no new work to follow, as after a pool's `clean_jobs` when
+/// the next job is late.
+struct RestartAfterFirst {
+    inner: HeaderSource,
+    handed_out: bool,
+    restarted: bool,
+}
+
+impl WorkSource for RestartAfterFirst {
+    fn next_unit(&mut self, board: usize, boards: usize) -> Option<WorkUnit> {
+        let unit = self.inner.next_unit(board, boards);
+        self.handed_out |= unit.is_some();
+        unit
+    }
+    fn share(&mut self, unit: &WorkUnit, nonce: u32, check: &NonceCheck) -> bool {
+        self.inner.share(unit, nonce, check)
+    }
+    fn poll(&mut self, _wait: Duration) -> Vec<SourceEvent> {
+        if self.handed_out && !self.restarted {
+            self.restarted = true;
+            return vec![SourceEvent::Restart];
+        }
+        Vec::new()
+    }
+    fn is_current(&self, _unit: &WorkUnit) -> bool {
+        true
+    }
+    fn is_exhausted(&self) -> bool {
+        false
+    }
+}
+
+/// A nonce the board reports for work that went void after it was sent is
+/// still verified (and handed on), not counted as unknown.
+#[test]
+fn nonce_of_work_voided_by_a_restart_is_still_verified() {
+    let b = &real_blocks()[0];
+    let header: BlockHeader = b.header.parse().unwrap();
+    let mut source = RestartAfterFirst {
+        inner: HeaderSource::new(header, b.nonce - 2_000, 2_100).unwrap(),
+        handed_out: false,
+        restarted: false,
+    };
+    let mut obs = Collect::default();
+    let boards: Vec<Box<dyn Transport>> = vec![Box::new(sim_board(8, 1))];
+    let mut miner = Miner::new(boards, &mut obs).unwrap();
+    let stats = miner.run(
+        &mut source,
+        &mut obs,
+        StopAfter {
+            duration: Some(Duration::from_secs(60)),
+            shares: Some(1),
+        },
+    );
+    assert!(source.restarted);
+    assert_eq!(nonces(&obs), vec![b.nonce]);
+    assert_eq!(
+        (stats.blocks, stats.unknown_job, stats.hardware_errors),
+        (1, 0, 0)
+    );
 }
 
 /// Two boards split one regtest window: together they report exactly the

@@ -1,5 +1,6 @@
 //! Shared helpers for ferrominer's workspace-level integration tests.
 
+pub mod node;
 pub mod pool;
 
 use ferrominer::{BlockHeader, Work};
@@ -23,6 +24,22 @@ pub struct Block {
 #[derive(Deserialize)]
 struct BlocksFile {
     blocks: Vec<Block>,
+}
+
+/// A board running the real gateware in rust-hdl's simulator, in-process
+/// (the driver's hardware-free back end), with short protocol timeouts.
+pub fn sim_board(unroll: usize, cores: usize) -> ferrominer::transport::SimulatedBoard {
+    let cfg = ferrominer_hdl::protocol::EngineConfig {
+        unroll,
+        cores,
+        clock_hz: 1_000_000,
+        timeout_cycles: 2_000,
+        resend_cycles: 4_000,
+        icarus_first_nonce: 0,
+        t1: ferrominer_hdl::round::T1Adder::Plain,
+    };
+    ferrominer::transport::SimulatedBoard::start(cfg, ferrominer_hdl::board::Protocol::Native)
+        .expect("the simulated board starts")
 }
 
 /// Path of the shared test vectors, next to the repository checkout.

@@ -3,9 +3,10 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use ferrominer::device::DeviceError;
+use ferrominer::gbt::{RpcAuth, RpcUrl};
 use ferrominer::miner::{
-    FoundShare, HeaderSource, Miner, MinerObserver, MinerStats, SourceEvent, StopAfter,
-    StratumSource, WorkSource,
+    FoundShare, HeaderSource, Miner, MinerObserver, MinerStats, NodeConfig, NodeSource,
+    SourceEvent, StopAfter, StratumSource, WorkSource,
 };
 use ferrominer::protocol::Ident;
 use ferrominer::stratum::ClientConfig;
@@ -37,6 +38,28 @@ pub struct MineArgs {
     /// Pool password (never printed or logged).
     #[arg(short = 'p', long, default_value = "x", hide_default_value = true)]
     pub pass: String,
+    /// Mine solo for a Bitcoin node: its JSON-RPC URL, e.g.
+    /// http://127.0.0.1:8332 (regtest: 18443). Blocks are built from its
+    /// `getblocktemplate` and sent with `submitblock`; needs --address.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["header", "url"], requires = "address")]
+    pub rpc_url: Option<String>,
+    /// Node RPC user (with --rpc-pass), as in the node's rpcuser/rpcauth.
+    #[arg(long, requires = "rpc_pass", conflicts_with = "rpc_cookie")]
+    pub rpc_user: Option<String>,
+    /// Node RPC password (never printed or logged).
+    #[arg(long, requires = "rpc_user")]
+    pub rpc_pass: Option<String>,
+    /// The node's cookie file instead of a user and password (default:
+    /// ~/.bitcoin/.cookie, or regtest/.cookie etc. below it).
+    #[arg(long, value_name = "FILE")]
+    pub rpc_cookie: Option<std::path::PathBuf>,
+    /// Address that gets the block reward (solo mining; the node checks it
+    /// is valid for its network).
+    #[arg(long)]
+    pub address: Option<String>,
+    /// Text put into the coinbase of solo-mined blocks.
+    #[arg(long, default_value = "/ferrominer/", value_name = "TEXT")]
+    pub coinbase_tag: String,
     /// Serial port of a board; repeat for several boards, or `auto` to find
     /// every supported board by its USB id.
     #[arg(long = "port", value_name = "PATH|auto")]
@@ -165,8 +188,54 @@ pub fn source_for(a: &MineArgs) -> Result<Box<dyn WorkSource>> {
             let cfg = ClientConfig::new(url, user, a.pass.clone())?;
             Ok(Box::new(StratumSource::connect(cfg)?))
         }
-        _ => bail!("say what to mine: --header HEX (with --start/--count), or -o stratum+tcp://HOST:PORT -u USER"),
+        (None, None) if a.rpc_url.is_some() => node_source(a),
+        _ => bail!("say what to mine: --header HEX (with --start/--count), -o stratum+tcp://HOST:PORT -u USER, or --rpc-url http://HOST:PORT --address ADDR"),
     }
+}
+
+/// Solo mining for a node (`--rpc-url`).
+fn node_source(a: &MineArgs) -> Result<Box<dyn WorkSource>> {
+    let url = RpcUrl::parse(a.rpc_url.as_deref().unwrap_or_default())?;
+    let auth = match (&a.rpc_user, &a.rpc_pass, &a.rpc_cookie) {
+        (Some(user), Some(pass), _) => RpcAuth::UserPass {
+            user: user.clone(),
+            pass: pass.clone(),
+        },
+        (_, _, Some(cookie)) => RpcAuth::Cookie(cookie.clone()),
+        _ => RpcAuth::Cookie(default_cookie(url.port()).with_context(|| {
+            "give the node's credentials: --rpc-user and --rpc-pass, or --rpc-cookie FILE"
+        })?),
+    };
+    let address = a.address.clone().unwrap_or_default();
+    let mut cfg = NodeConfig::new(url.clone(), auth, address);
+    cfg.tag = a.coinbase_tag.as_bytes().to_vec();
+    eprintln!("asking the node at {url} for a block template");
+    let source = NodeSource::connect(cfg).context("cannot mine for the node")?;
+    let t = source.template();
+    eprintln!(
+        "mining block {} on {} ({} transactions, {:.8} BTC to {}, difficulty {})",
+        t.height,
+        t.prev_hash.to_display_hex(),
+        t.transactions.len(),
+        t.coinbase_value as f64 / 1e8,
+        a.address.as_deref().unwrap_or_default(),
+        t.target.difficulty()
+    );
+    Ok(Box::new(source))
+}
+
+/// Bitcoin Core's cookie file for the network its default RPC port says.
+fn default_cookie(port: u16) -> Option<std::path::PathBuf> {
+    let dir = match port {
+        18443 => "regtest/",
+        18332 => "testnet3/",
+        48332 => "testnet4/",
+        38332 => "signet/",
+        _ => "",
+    };
+    let home = std::env::var_os("HOME")?;
+    let path = std::path::Path::new(&home).join(format!(".bitcoin/{dir}.cookie"));
+    path.exists().then_some(path)
 }
 
 /// Prints events: a status line and share lines as text, or JSON lines.

@@ -34,6 +34,7 @@ pub mod bench;
 pub mod boards;
 pub mod build;
 pub mod device;
+pub mod gbt;
 pub mod hash;
 pub mod header;
 mod hexparse;

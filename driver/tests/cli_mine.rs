@@ -76,6 +76,66 @@ fn a_bad_pool_url() {
 }
 
 #[test]
+fn bad_node_settings() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let url = format!("http://{closed}");
+    let err = fails_with(
+        &[
+            "mine",
+            "--rpc-url",
+            &url,
+            "--address",
+            "bcrt1qxyz",
+            "--rpc-user",
+            "me",
+            "--rpc-pass",
+            "hunter2",
+            "--port",
+            "/dev/null",
+        ],
+        "cannot reach the node",
+    );
+    assert!(err.contains(&closed), "{err}");
+    assert!(!err.contains("hunter2"));
+    fails_with(
+        &[
+            "mine",
+            "--rpc-url",
+            "https://node:8332",
+            "--address",
+            "x",
+            "--rpc-cookie",
+            "/dev/null",
+            "--port",
+            "/dev/null",
+        ],
+        "https is not supported",
+    );
+    fails_with(
+        &[
+            "mine",
+            "--rpc-url",
+            &url,
+            "--address",
+            "x",
+            "--rpc-cookie",
+            "/nonexistent/.cookie",
+            "--port",
+            "/dev/null",
+        ],
+        "cookie",
+    );
+    fails_with(
+        &["mine", "--rpc-url", &url, "--port", "/dev/null"],
+        "--address",
+    );
+}
+
+#[test]
 fn a_malformed_header() {
     fails_with(
         &["mine", "--header", "00zz", "--port", "/dev/null"],

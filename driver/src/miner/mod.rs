@@ -10,8 +10,10 @@
 //! never submitted). A board whose port disappears is reopened with
 //! backoff, and the work that was in flight is sent again.
 
+pub mod node;
 pub mod source;
 
+pub use node::{NodeConfig, NodeSource};
 pub use source::{HeaderSource, Origin, SourceEvent, StratumSource, WorkSource, WorkUnit};
 
 use crate::device::{Device, DeviceError, Reported};
@@ -131,6 +133,20 @@ struct BoardSlot {
     seen: HashSet<(u8, u32)>,
 }
 
+impl BoardSlot {
+    /// The board's work is over (done, stale or replaced): keep it among
+    /// the recent works, so that nonces the board still reports for it are
+    /// verified, not lost.
+    fn retire_current(&mut self) {
+        if let Some(old) = self.current.take() {
+            self.recent.push_back(old);
+            while self.recent.len() > RECENT_WORKS {
+                self.recent.pop_front();
+            }
+        }
+    }
+}
+
 /// Boards mining together.
 pub struct Miner {
     boards: Vec<BoardSlot>,
@@ -216,7 +232,7 @@ impl Miner {
                 match &ev {
                     SourceEvent::Restart => {
                         for b in &mut self.boards {
-                            b.current = None;
+                            b.retire_current();
                         }
                     }
                     SourceEvent::ShareResult { accepted, .. } => {
@@ -321,14 +337,10 @@ impl Miner {
                 b.last_progress = 0;
                 b.last_status = Instant::now();
                 b.seen.retain(|(j, _)| *j != job);
-                if let Some(old) = b.current.replace((job, unit.clone())) {
-                    b.recent.push_back(old);
-                    while b.recent.len() > RECENT_WORKS {
-                        b.recent.pop_front();
-                    }
-                }
+                b.retire_current();
+                b.current = Some((job, unit));
             } else if stale {
-                self.boards[i].current = None;
+                self.boards[i].retire_current();
             }
         }
         let results = self.boards[i].device.poll(Duration::from_millis(3))?;
@@ -365,11 +377,7 @@ impl Miner {
                     0.7 * b.rate + 0.3 * inst
                 };
                 if !status.busy && status.pending == 0 {
-                    let done = b.current.take().expect("current work");
-                    b.recent.push_back(done);
-                    while b.recent.len() > RECENT_WORKS {
-                        b.recent.pop_front();
-                    }
+                    b.retire_current();
                 }
             }
         }

@@ -1,4 +1,5 @@
-//! Where work comes from: a given header, or a Stratum v1 pool.
+//! Where work comes from: a given header, or a Stratum v1 pool (a node's
+//! templates are in [`super::node`]).
 
 use crate::stratum::{ClientConfig, Event, Job, StratumClient, StratumError};
 use crate::target::Target;
@@ -19,6 +20,8 @@ pub enum Origin {
         /// The extranonce2 in the coinbase.
         extranonce2: Vec<u8>,
     },
+    /// A node's block template with this miner's coinbase.
+    Node(Arc<crate::gbt::Candidate>),
 }
 
 /// One board's share of work: a header and a nonce range, with the target
@@ -141,13 +144,16 @@ impl WorkSource for HeaderSource {
     }
 }
 
-/// Mine for a Stratum v1 pool. Each board gets its own extranonce2 and the
-/// whole 32-bit nonce range of the header that makes.
+/// Mine for a Stratum v1 pool. Each work unit gets its own extranonce2
+/// and the whole 32-bit nonce range of the header that makes; when the
+/// pool's extranonce2 is too small to give every board its own (0 bytes),
+/// the boards split the nonce range of each extranonce2 instead.
 pub struct StratumSource {
     client: StratumClient,
     job: Option<Arc<Job>>,
     generation: u64,
-    extranonce2: u64,
+    /// Work units handed out; wraps round the job's unit space.
+    units: u64,
 }
 
 impl StratumSource {
@@ -157,7 +163,7 @@ impl StratumSource {
             client: StratumClient::start(config)?,
             job: None,
             generation: 0,
-            extranonce2: 0,
+            units: 0,
         })
     }
 
@@ -167,12 +173,34 @@ impl StratumSource {
     }
 }
 
+/// Work unit number `unit` of a job whose extranonce2 has `size` bytes,
+/// shared by `boards` boards: `(extranonce2 counter, first nonce, nonces)`.
+/// Units wrap round the job's space, so mining never stops for want of an
+/// extranonce2. With at least as many extranonce2 values as boards, each
+/// unit is a whole 2^32 nonce range; with fewer, each extranonce2's range
+/// is split into `boards` parts.
+pub fn unit_of(unit: u64, size: usize, boards: usize) -> (u64, u32, u64) {
+    let space = if size >= 8 {
+        u64::MAX
+    } else {
+        1u64 << (8 * size)
+    };
+    let boards = boards.max(1) as u64;
+    let split = if space >= boards { 1 } else { boards };
+    let unit = unit % space.saturating_mul(split);
+    let part_len = (1u64 << 32).div_ceil(split);
+    let start = (unit % split) * part_len;
+    let count = part_len.min((1u64 << 32) - start);
+    (unit / split, start as u32, count)
+}
+
 impl WorkSource for StratumSource {
-    fn next_unit(&mut self, _board: usize, _boards: usize) -> Option<WorkUnit> {
+    fn next_unit(&mut self, _board: usize, boards: usize) -> Option<WorkUnit> {
         let job = self.job.clone()?;
-        let en2 = job.extranonce2(self.extranonce2).ok()?;
-        self.extranonce2 += 1;
-        let work = job.work(&en2, 0, 1 << 32).ok()?;
+        let (en2, nonce_start, count) = unit_of(self.units, job.extranonce2_size(), boards);
+        self.units = self.units.wrapping_add(1);
+        let en2 = job.extranonce2(en2).ok()?;
+        let work = job.work(&en2, nonce_start, count).ok()?;
         Some(WorkUnit {
             work,
             share_target: *job.target(),
@@ -218,8 +246,20 @@ impl WorkSource for StratumSource {
                 Event::ShareDropped { reason, .. } => {
                     out.push(SourceEvent::ShareDropped(format!("{reason:?}")))
                 }
-                Event::Connected { url, .. } => {
-                    out.push(SourceEvent::Note(format!("connected to {url}")))
+                Event::Connected {
+                    url, extranonce1, ..
+                } => {
+                    out.push(SourceEvent::Note(format!("connected to {url}")));
+                    // A new session (not resumed): work of the old one is void.
+                    if self
+                        .job
+                        .as_ref()
+                        .is_some_and(|j| j.extranonce1() != extranonce1.as_slice())
+                    {
+                        self.job = None;
+                        self.generation += 1;
+                        out.push(SourceEvent::Restart);
+                    }
                 }
                 Event::Disconnected { error } => out.push(SourceEvent::Note(match error {
                     Some(e) => format!("pool connection lost: {e}"),
@@ -243,5 +283,37 @@ impl WorkSource for StratumSource {
 
     fn is_exhausted(&self) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unit_of;
+
+    #[test]
+    fn units_cover_each_extranonce2_once_then_wrap() {
+        // 4-byte extranonce2: a whole range per unit, counters 0, 1, 2...
+        assert_eq!(unit_of(0, 4, 3), (0, 0, 1 << 32));
+        assert_eq!(unit_of(7, 4, 3), (7, 0, 1 << 32));
+        // 1 byte: 256 values, then round again instead of stopping.
+        assert_eq!(unit_of(255, 1, 2), (255, 0, 1 << 32));
+        assert_eq!(unit_of(256, 1, 2), (0, 0, 1 << 32));
+        // 8 bytes: no wrap before the counter itself does.
+        assert_eq!(unit_of(u64::MAX - 1, 8, 1), (u64::MAX - 1, 0, 1 << 32));
+    }
+
+    #[test]
+    fn without_extranonce2_the_boards_split_the_nonce_range() {
+        // Size 0: one extranonce2 value, three boards: three disjoint parts
+        // covering all 2^32 nonces, then round again.
+        let parts: Vec<_> = (0..3).map(|u| unit_of(u, 0, 3)).collect();
+        let third = (1u64 << 32).div_ceil(3);
+        assert_eq!(parts[0], (0, 0, third));
+        assert_eq!(parts[1], (0, third as u32, third));
+        assert_eq!(parts[2], (0, (2 * third) as u32, (1 << 32) - 2 * third));
+        assert_eq!(parts.iter().map(|p| p.2).sum::<u64>(), 1 << 32);
+        assert_eq!(unit_of(3, 0, 3), parts[0]);
+        // One board: the whole range.
+        assert_eq!(unit_of(5, 0, 1), (0, 0, 1 << 32));
     }
 }

@@ -1003,6 +1003,7 @@ impl Session {
                 let ua = Value::String(self.cfg.user_agent.clone());
                 self.reply(&id, ua, Value::Null)
             }
+            ServerMessage::Ping => self.reply(&id, Value::from("pong"), Value::Null),
             ServerMessage::Unknown { method } => {
                 self.emit(Event::Error(StratumError::UnexpectedMessage {
                     reason: "unsupported method (ignored)".into(),

@@ -262,13 +262,22 @@ impl Job {
     /// A job for `notify` in a session with `extranonce1` and
     /// `extranonce2_size`, at share difficulty `difficulty`.
     ///
-    /// Errors if the difficulty is not a positive finite number.
+    /// Errors if the difficulty is not a positive finite number, or if the
+    /// notify's nbits is not a valid compact target (no header could be
+    /// hashed against it).
     pub fn new(
         notify: Notify,
         extranonce1: Vec<u8>,
         extranonce2_size: usize,
         difficulty: f64,
     ) -> Result<Job, StratumError> {
+        if let Err(e) = Target::from_compact(notify.nbits) {
+            return Err(StratumError::field(
+                "mining.notify",
+                "nbits",
+                format!("{:08x}: {e}", notify.nbits),
+            ));
+        }
         let target = Target::from_difficulty(difficulty)?;
         Ok(Job {
             notify,
@@ -597,6 +606,20 @@ mod tests {
         assert_eq!(t(1024.0), format!("00000000003fffc{}", "0".repeat(49)));
         assert!(Job::new(sample_notify(), vec![], 4, 0.0).is_err());
         assert!(Job::new(sample_notify(), vec![], 4, f64::NAN).is_err());
+    }
+
+    #[test]
+    fn a_notify_with_unusable_nbits_is_refused_up_front() {
+        // Zero, a negative target (sign bit) and one past 256 bits: no
+        // header could be checked against them, so no job is made.
+        for nbits in [0, 0x0380_0000, 0x2300_ffff] {
+            let n = Notify {
+                nbits,
+                ..sample_notify()
+            };
+            let e = Job::new(n, vec![], 4, 1.0).unwrap_err();
+            assert!(e.to_string().contains("nbits"), "{nbits:08x}: {e}");
+        }
     }
 
     fn sample_notify() -> Notify {

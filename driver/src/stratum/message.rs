@@ -194,6 +194,8 @@ pub enum ServerMessage {
     ShowMessage(String),
     /// `client.get_version`: the pool asks for the client's version.
     GetVersion,
+    /// `mining.ping`: a keep-alive, answered with `"pong"`.
+    Ping,
     /// Any other method.
     Unknown {
         /// The method name.
@@ -277,6 +279,7 @@ impl ServerMessage {
                     .unwrap_or_default(),
             ),
             "client.get_version" => ServerMessage::GetVersion,
+            "mining.ping" => ServerMessage::Ping,
             other => ServerMessage::Unknown {
                 method: snippet(other),
             },
@@ -588,9 +591,13 @@ mod tests {
             ServerMessage::GetVersion
         );
         assert_eq!(
-            m(r#"{"id":null,"method":"mining.ping"}"#),
+            m(r#"{"id":7,"method":"mining.ping","params":[]}"#),
+            ServerMessage::Ping
+        );
+        assert_eq!(
+            m(r#"{"id":null,"method":"mining.pong"}"#),
             ServerMessage::Unknown {
-                method: "mining.ping".into()
+                method: "mining.pong".into()
             }
         );
     }
