@@ -8,8 +8,9 @@
 //!
 //! Behaviour:
 //!
-//! - Handshake: `mining.subscribe` (offering the previous extranonce1 as the
-//!   session id to resume after a reconnect), then `mining.authorize`.
+//! - Handshake: `mining.subscribe` (offering the previous session's
+//!   `mining.notify` subscription id, else its extranonce1, as the session
+//!   id to resume after a reconnect), then `mining.authorize`.
 //! - Every submitted share is checked with the reference first: shares for
 //!   a job that is unknown or was replaced by a `clean_jobs` notify, and
 //!   shares whose hash is above the job's share target, are dropped
@@ -50,8 +51,9 @@ use serde_json::Value;
 
 use super::job::{Job, Notify, Share};
 use super::message::{
-    authorize_params, parse_subscribe_result, request_line, response_line, subscribe_params,
-    Incoming, LineReader, Response, RpcError, ServerMessage, DEFAULT_MAX_LINE_LEN,
+    authorize_params, notify_subscription_id, parse_subscribe_result, request_line, response_line,
+    subscribe_params, Incoming, LineReader, Response, RpcError, ServerMessage,
+    DEFAULT_MAX_LINE_LEN,
 };
 use super::url::PoolUrl;
 use super::{snippet, StratumError};
@@ -509,6 +511,8 @@ struct Session {
     extranonce2_size: usize,
     /// The pool that gave `extranonce1` (sessions resume only there).
     session_url: Option<PoolUrl>,
+    /// The pool's `mining.notify` subscription id, offered back to resume.
+    session_id: Option<String>,
     difficulty: f64,
     pending: VecDeque<Share>,
     redirect: Option<PoolUrl>,
@@ -541,6 +545,7 @@ impl Session {
             extranonce1: None,
             extranonce2_size: 0,
             session_url: None,
+            session_id: None,
             difficulty: 1.0,
             pending: VecDeque::new(),
             redirect: None,
@@ -685,11 +690,14 @@ impl Session {
             last_rx: Instant::now(),
         });
         self.difficulty = 1.0;
+        // The session to resume: the pool's id of the `mining.notify`
+        // subscription, as cgminer offers it, else the extranonce1 in hex
+        // (which is that id on ckpool).
         let session = self
             .extranonce1
             .as_ref()
             .filter(|_| self.session_url.as_ref() == Some(url))
-            .map(hex::encode);
+            .map(|e1| self.session_id.clone().unwrap_or_else(|| hex::encode(e1)));
         let params = subscribe_params(&self.cfg.user_agent, session.as_deref());
         if let Err(e) = self.send_request("mining.subscribe", params, None, Request::Subscribe) {
             // Reported once, as the reason of the disconnect.
@@ -892,6 +900,7 @@ impl Session {
         self.extranonce1 = Some(extranonce1);
         self.extranonce2_size = size;
         self.session_url = url;
+        self.session_id = notify_subscription_id(&r.result);
         let early = match self.conn.as_mut() {
             Some(c) => {
                 c.subscribed = true;

@@ -439,6 +439,23 @@ fn size_param(method: &str, field: &str, v: Option<&Value>) -> Result<usize, Str
         })
 }
 
+/// The id of the `mining.notify` subscription in a `mining.subscribe`
+/// result's first element (`[["mining.notify", id], ...]`, or one pair not
+/// nested), which cgminer offers back as the session id when it
+/// reconnects. `None` if there is none, or it is not a short string.
+pub fn notify_subscription_id(result: &Value) -> Option<String> {
+    let subs = result.as_array()?.first()?.as_array()?;
+    let pair_id = |p: &Value| -> Option<String> {
+        let p = p.as_array()?;
+        if p.first()?.as_str()? != "mining.notify" {
+            return None;
+        }
+        let id = p.get(1)?.as_str()?;
+        (!id.is_empty() && id.len() <= 64).then(|| id.to_string())
+    };
+    pair_id(&Value::Array(subs.clone())).or_else(|| subs.iter().find_map(pair_id))
+}
+
 /// Parses the result of `mining.subscribe`: `[subscriptions, extranonce1, extranonce2_size]`.
 pub fn parse_subscribe_result(result: &Value) -> Result<(Vec<u8>, usize), StratumError> {
     const M: &str = "mining.subscribe result";
@@ -655,6 +672,30 @@ mod tests {
         assert!(parse_subscribe_result(&json!([[], "zz", 4])).is_err());
         assert!(parse_subscribe_result(&json!([[], "00", 99])).is_err());
         assert!(parse_subscribe_result(&json!(true)).is_err());
+    }
+
+    #[test]
+    fn notify_subscription_ids() {
+        let id = |v: Value| notify_subscription_id(&v);
+        // ckpool and most pools: a list of pairs.
+        assert_eq!(
+            id(json!([
+                [["mining.set_difficulty", "a"], ["mining.notify", "b1"]],
+                "00",
+                4
+            ])),
+            Some("b1".into())
+        );
+        // Some pools: one pair, not nested.
+        assert_eq!(
+            id(json!([["mining.notify", "c2"], "00", 4])),
+            Some("c2".into())
+        );
+        // None given, or junk.
+        assert_eq!(id(json!([[], "00", 4])), None);
+        assert_eq!(id(json!([null, "00", 4])), None);
+        assert_eq!(id(json!([[["mining.notify", 7]], "00", 4])), None);
+        assert_eq!(id(json!("x")), None);
     }
 
     #[test]
