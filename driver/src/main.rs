@@ -58,15 +58,18 @@ enum Command {
     Build(cli_build::BuildArgs),
     /// Program a board with its bitstream (iceprog or openFPGALoader).
     Flash(cli_build::FlashArgs),
-    /// Mine: work from a Stratum v1 pool or a given header, on boards on
-    /// serial ports (or an emulated board with --emulate).
+    /// Mine: work from a Stratum v1 pool, a node (solo) or a given header
+    ///
+    /// The boards are on serial ports (--port), or emulated (--emulate).
     ///
     /// Every nonce a board reports is verified with sha2 before it is used:
     /// a wrong one is counted as a hardware error and never submitted.
     ///
     /// Examples:
     ///   ferrominer mine --port /dev/ttyUSB1 -o stratum+tcp://pool:3333 -u me.worker
-    ///   ferrominer mine --port auto --header 0100...2b7c --start 2083236000 --count 2000
+    ///   ferrominer mine --port auto --rpc-url http://127.0.0.1:8332 --address bc1q...
+    ///   ferrominer mine --emulate --header 0100...2b7c --start 2083236000 --count 2000
+    #[command(verbatim_doc_comment)]
     Mine(cli_mine::MineArgs),
     /// The main demo, with no board and no network: start an emulated board
     /// (the real gateware behind a pseudo-terminal), re-mine the genesis
