@@ -126,6 +126,8 @@ struct BoardSlot {
     recent: VecDeque<(u8, WorkUnit)>,
     next_job: u8,
     last_status: Instant,
+    /// When the current work was sent.
+    work_sent: Instant,
     last_progress: u32,
     rate: f64,
     hashes: u64,
@@ -174,6 +176,7 @@ impl Miner {
                 recent: VecDeque::new(),
                 next_job: 1,
                 last_status: Instant::now(),
+                work_sent: Instant::now(),
                 last_progress: 0,
                 rate: 0.0,
                 hashes: 0,
@@ -310,6 +313,7 @@ impl Miner {
         if let Some((job, unit)) = &b.current {
             b.device.set_work(&set_work(*job, unit))?;
             b.last_progress = 0;
+            b.work_sent = Instant::now();
         }
         b.link = Link::Up;
         Ok(())
@@ -336,6 +340,7 @@ impl Miner {
                 obs.work_sent(i, &unit, job);
                 b.last_progress = 0;
                 b.last_status = Instant::now();
+                b.work_sent = Instant::now();
                 b.seen.retain(|(j, _)| *j != job);
                 b.retire_current();
                 b.current = Some((job, unit));
@@ -363,7 +368,17 @@ impl Miner {
         let dt = b.last_status.elapsed().as_secs_f64();
         b.last_status = Instant::now();
         let cores = b.ident.map_or(1, |id| u64::from(id.cores.max(1)));
-        if let Some((job, unit)) = &b.current {
+        // Per core, the board cannot have issued more nonces since the
+        // work was sent than its clock allows (with a wide margin: an
+        // emulated board's clock is an estimate). A reading beyond that is
+        // one the board gave while still loading the work (its first few
+        // dozen cycles), so its progress is not counted.
+        let per_core_rate = b.ident.map_or(f64::INFINITY, |id| {
+            id.nominal_hash_rate() / f64::from(id.cores.max(1))
+        });
+        let since_work = b.work_sent.elapsed().as_secs_f64() + 0.05;
+        let plausible = f64::from(status.progress) <= per_core_rate * since_work * 8.0 + 65_536.0;
+        if let Some((job, unit)) = b.current.as_ref().filter(|_| plausible) {
             if status.job_id == *job {
                 let delta = status.progress.saturating_sub(b.last_progress);
                 b.last_progress = status.progress;
