@@ -97,11 +97,7 @@ impl RpcUrl {
 
     /// `host:port`, for messages and the `Host` header.
     pub fn authority(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        crate::stratum::url::host_port(&self.host, self.port)
     }
 }
 

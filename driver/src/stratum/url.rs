@@ -118,11 +118,7 @@ impl PoolUrl {
 
     /// `host:port` as `std::net::ToSocketAddrs` expects it (IPv6 in brackets).
     pub fn authority(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        host_port(&self.host, self.port)
     }
 
     /// The same host with another port, or another host and port.
@@ -197,6 +193,16 @@ impl FromStr for PoolUrl {
 impl fmt::Display for PoolUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "stratum+tcp://{}", self.authority())
+    }
+}
+
+/// `host:port`, with an IPv6 host in brackets (as URLs, HTTP `Host`
+/// headers and `std::net::ToSocketAddrs` want it).
+pub(crate) fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
     }
 }
 
