@@ -60,7 +60,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ferrominer::{sha256d, BlockHeader, Hash256, Target};
 use rand::rngs::StdRng;
@@ -442,20 +442,6 @@ impl FakeNode {
     pub fn handle(&self) -> NodeHandle {
         NodeHandle {
             inner: self.inner.clone(),
-        }
-    }
-
-    /// Polls `cond` every 5 ms until it holds or `timeout` passes.
-    pub fn wait_until(&self, timeout: Duration, mut cond: impl FnMut(&FakeNode) -> bool) -> bool {
-        let end = Instant::now() + timeout;
-        loop {
-            if cond(self) {
-                return true;
-            }
-            if Instant::now() >= end {
-                return false;
-            }
-            thread::sleep(Duration::from_millis(5));
         }
     }
 }
