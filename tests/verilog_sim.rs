@@ -112,6 +112,13 @@ fn icarus_unroll_8() {
     check(Simulator::Icarus, 8, T1Adder::CarrySave);
 }
 
+/// The ECP5 form of the rounds, with Ch and Maj inside `CCU2C` carry
+/// chains, in yosys's models of the cells.
+#[test]
+fn icarus_unroll_8_ecp5_carry_cells() {
+    check(Simulator::Icarus, 8, T1Adder::Fused);
+}
+
 #[test]
 fn icarus_unroll_1() {
     check(Simulator::Icarus, 1, T1Adder::Plain);

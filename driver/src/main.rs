@@ -169,6 +169,10 @@ pub(crate) enum AddersArg {
     /// round stage on ECP5, a longer carry path; the gateware compresses
     /// the round's T1 to shorten it).
     Chain,
+    /// As chain, with the round's Ch and Maj computed inside the carry
+    /// chains that add them (ECP5 carry cells; fewer LUTs, one LUT level
+    /// less per round).
+    Fused,
 }
 
 impl From<AddersArg> for ferrominer::build::Adders {
@@ -176,6 +180,7 @@ impl From<AddersArg> for ferrominer::build::Adders {
         match a {
             AddersArg::CarrySave => ferrominer::build::Adders::CarrySave,
             AddersArg::Chain => ferrominer::build::Adders::Chain,
+            AddersArg::Fused => ferrominer::build::Adders::Fused,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! - [`wiring`]: Σ0, Σ1, σ0, σ1 and a byte swap (fixed wiring and XOR);
 //! - [`functions`]: Ch and Maj;
 //! - [`carry_save`]: a 3:2 compressor, for the round's `T1`;
+//! - [`fused_add`]: `a + Ch` or `a + Maj` in one ECP5 carry chain;
 //! - [`schedule`]: one message-schedule step;
 //! - [`constants`]: the K table, the IV and the padding words;
 //! - [`round`]: one round stage (round + schedule step + register), with
@@ -25,6 +26,7 @@ pub mod core_array;
 pub mod crc;
 pub mod delay_line;
 pub mod functions;
+pub mod fused_add;
 pub mod global_buffer;
 pub mod icarus;
 pub mod krom;

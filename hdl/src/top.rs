@@ -2,6 +2,7 @@
 //! this descriptor (and by its pin file).
 
 use crate::board::{BoardError, BoardLogic, Protocol};
+use crate::fused_add::ECP5_CARRY_DEFINE;
 use crate::global_buffer::ECP5_GLOBALS_DEFINE;
 use crate::pll::{ClockGen, Family, Pll, PllError};
 use crate::protocol::EngineConfig;
@@ -138,7 +139,7 @@ pub fn board_top_verilog(cfg: &TopConfig) -> Result<TopVerilog, TopError> {
     let mut top = BoardTop::new(pll, cfg.pll_from_pad, logic, cfg.led_active_low);
     let mut verilog = to_verilog(&mut top, TOP_MODULE);
     if cfg.family == Family::Ecp5 {
-        verilog = format!("`define {ECP5_GLOBALS_DEFINE}\n{verilog}");
+        verilog = format!("`define {ECP5_GLOBALS_DEFINE}\n`define {ECP5_CARRY_DEFINE}\n{verilog}");
     }
     Ok(TopVerilog {
         verilog,
@@ -166,16 +167,32 @@ mod tests {
         }
     }
 
-    /// ECP5 builds put each core's enable on a DCCA; iCE40 builds keep the
-    /// plain wire.
+    /// ECP5 builds put each core's enable on a DCCA and may use carry
+    /// cells directly; iCE40 builds keep the plain wire and adders.
     #[test]
-    fn only_ecp5_tops_ask_for_global_enables() {
-        let define = format!("`define {ECP5_GLOBALS_DEFINE}\n");
+    fn only_ecp5_tops_ask_for_global_enables_and_carry_cells() {
+        let define = format!("`define {ECP5_GLOBALS_DEFINE}\n`define {ECP5_CARRY_DEFINE}\n");
         let ecp5 = board_top_verilog(&config(Family::Ecp5)).unwrap().verilog;
         assert!(ecp5.starts_with(&define));
         assert_eq!(ecp5.matches("DCCA gb").count(), 2, "one per core");
         let ice40 = board_top_verilog(&config(Family::Ice40)).unwrap().verilog;
         assert!(!ice40.contains("`define"));
+    }
+
+    /// With fused adders, two chains of carry cells per round stage (U = 1,
+    /// two transforms, two cores: eight), none otherwise.
+    #[test]
+    fn carry_cells_only_with_fused_adders() {
+        let chains = |t1| {
+            let cfg = TopConfig {
+                t1,
+                ..config(Family::Ecp5)
+            };
+            let verilog = board_top_verilog(&cfg).unwrap().verilog;
+            verilog.matches("CCU2C #(").count()
+        };
+        assert_eq!(chains(T1Adder::Fused), 8);
+        assert_eq!(chains(T1Adder::CarrySave), 0);
     }
 
     /// The `T1` compressor is in the Verilog only when asked for: one per

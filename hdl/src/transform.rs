@@ -204,13 +204,23 @@ mod tests {
     /// one stage streams each block in during the 16 cycles before its slot
     /// enters (the last rounds of the slot before it): two slots back to
     /// back check that streaming the second does not disturb the first.
-    /// Each shape runs with one way of adding `T1`, both ways in turn.
+    /// Each shape runs with one way of adding `T1`, the three in turn.
     #[test]
     fn transform_matches_sha2_compress() {
         let mut rng = rand::thread_rng();
-        let shapes = [(64, 1), (8, 8), (1, 64), (32, 2), (61, 1), (16, 4), (1, 64)];
+        let shapes = [
+            (64, 1),
+            (8, 8),
+            (64, 1),
+            (32, 2),
+            (61, 1),
+            (16, 4),
+            (1, 64),
+            (1, 64),
+            (61, 1),
+        ];
         for (i, &(stages, passes)) in shapes.iter().enumerate() {
-            let t1 = [T1Adder::CarrySave, T1Adder::Plain][i % 2];
+            let t1 = [T1Adder::CarrySave, T1Adder::Plain, T1Adder::Fused][i % 3];
             let mut t = Transform::new(stages, passes, t1);
             t.connect_all();
             let period = stages * passes;

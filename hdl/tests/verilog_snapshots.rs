@@ -4,6 +4,7 @@
 
 use ferrominer_hdl::carry_save::CarrySave;
 use ferrominer_hdl::functions::{Ch, Maj};
+use ferrominer_hdl::fused_add::{FusedAdd, FusedFn};
 use ferrominer_hdl::reg::DataReg;
 use ferrominer_hdl::round::{RoundStage, T1Adder};
 use ferrominer_hdl::schedule::ScheduleStep;
@@ -35,6 +36,12 @@ fn carry_save() {
     insta::assert_snapshot!(to_verilog(&mut CarrySave::default(), "carry_save"));
 }
 
+/// Both forms of `a + Ch(x, y, z)`: the ECP5 carry cells and the plain sum.
+#[test]
+fn fused_add() {
+    insta::assert_snapshot!(to_verilog(&mut FusedAdd::new(FusedFn::Ch), "fused_add"));
+}
+
 #[test]
 fn schedule_step() {
     insta::assert_snapshot!(to_verilog(&mut ScheduleStep::default(), "schedule_step"));
@@ -59,6 +66,10 @@ fn round_stages() {
             &mut RoundStage::with_t1(12, 64, 1, T1Adder::CarrySave),
             "round"
         )
+    );
+    insta::assert_snapshot!(
+        "round_fused",
+        to_verilog(&mut RoundStage::with_t1(12, 64, 1, T1Adder::Fused), "round")
     );
     insta::assert_snapshot!(
         "round_ring",

