@@ -368,6 +368,43 @@ fn disconnect_reconnects_with_backoff_and_loses_no_share() {
     assert_eq!((stats.queued, stats.accepted, stats.rejected), (2, 3, 0));
 }
 
+/// A pool that keeps the connection but never answers a share: after
+/// `response_timeout` the client reconnects, says why, and submits the
+/// share again, so it is not lost.
+#[test]
+fn unanswered_share_is_submitted_again_after_a_reconnect() {
+    let pool = TestPool::start();
+    let mut h = Harness::start(config(&pool));
+    h.connected();
+    let job = h.job();
+    pool.ignore_shares(true);
+    let share = shares(&job, 1);
+    h.submit_all(&share);
+    h.expect("the submit", |e| {
+        *e == Event::ShareSubmitted(share[0].clone())
+    });
+    let sent = Instant::now();
+    let Event::Disconnected { error } = h.expect("the disconnect", |e| {
+        matches!(e, Event::Disconnected { .. })
+    }) else {
+        unreachable!()
+    };
+    let waited = sent.elapsed();
+    let message = error.expect("a reason").to_string();
+    assert!(message.contains("the answer to a share"), "{message}");
+    assert!(
+        waited >= Duration::from_millis(1900),
+        "gave up after {waited:?}, before response_timeout (2 s)"
+    );
+    assert!(pool.accepted().is_empty());
+    pool.ignore_shares(false);
+    h.connected();
+    let resent = h.accepted(1);
+    assert_eq!(resent, share);
+    assert_eq!(pool.accepted().len(), 1);
+    assert!(pool.rejected().is_empty(), "{:#?}", pool.rejected());
+}
+
 #[test]
 fn clean_job_after_reconnect_drops_queued_shares() {
     let pool = TestPool::start();

@@ -428,8 +428,9 @@ impl Logic for MinerCore {
         self.hold.d.next = self.fifo.almost_full.val();
         // In the rings it reaches nearly every flip-flop: there it comes
         // from a global network where the build has one to spare (see
-        // `GlobalBuffer`). The control logic here takes it from the fabric:
-        // from a global network into LUTs was the 45F's critical path.
+        // `GlobalBuffer`). The control logic here and the rings' pass chains
+        // take it from the fabric: from a global network into LUTs was the
+        // 45F's critical path.
         self.enable_global.i.next = !self.hold.q.val();
         self.enable.next = !self.hold.q.val();
         self.running.next = self.enable.val();
@@ -481,6 +482,7 @@ impl Logic for MinerCore {
 
         // First transform: the header's second block from the midstate.
         self.first.enable.next = self.enable_global.o.val();
+        self.first.pass_enable.next = self.enable.val();
         // A stalled stage holds its register whatever its input, so the
         // ring's input mux needs only `take`.
         self.first.take.next = self.taking.val();
@@ -550,6 +552,7 @@ impl Logic for MinerCore {
 
         // Second transform: the digest from the IV, 61 rounds or more.
         self.second.enable.next = self.enable_global.o.val();
+        self.second.pass_enable.next = self.enable.val();
         self.second.take.next = self.taking2.val();
         self.second.flush.next = self.start.val();
         self.second.pass_next.next = self.pass2_next.val();

@@ -31,6 +31,11 @@ pub struct Transform {
     pub clock: Signal<In, Clock>,
     /// Low to hold everything.
     pub enable: Signal<In, Bit>,
+    /// The same signal as `enable`, from the fabric rather than a global
+    /// network: it steers the pass chain, whose next value addresses the K
+    /// tables (from a global network into LUTs was the 45F's critical
+    /// path).
+    pub pass_enable: Signal<In, Bit>,
     /// High when stage 0 takes `entry` (and `out` is complete).
     pub take: Signal<In, Bit>,
     /// High to drop every slot in flight.
@@ -69,6 +74,7 @@ impl Transform {
         Self {
             clock: Default::default(),
             enable: Default::default(),
+            pass_enable: Default::default(),
             take: Default::default(),
             flush: Default::default(),
             pass_next: Default::default(),
@@ -137,7 +143,7 @@ impl Logic for Transform {
             self.stages[i].slot_in.next = self.stages[i - 1].out.val();
             self.stages[i].in_valid.next = self.stages[i - 1].out_valid.val();
             self.pass[i].d.next = self.pass[i].q.val();
-            if self.enable.val() {
+            if self.pass_enable.val() {
                 self.pass[i].d.next = self.pass[i - 1].q.val();
             }
             self.stages[i].pass_next.next = self.pass[i].d.val();
@@ -237,6 +243,7 @@ mod tests {
             t.pass_next.next = 0.into();
             cycle(&mut t);
             t.enable.next = true;
+            t.pass_enable.next = true;
             let mut got = vec![];
             let periods = if stream { slots + 1 } else { 2 };
             for c in 0..periods * period + lead {

@@ -231,6 +231,7 @@ struct State {
     auths: Vec<(String, String)>,
     attempts: Vec<Instant>,
     refuse: bool,
+    ignore_shares: bool,
     received: Vec<String>,
 }
 
@@ -407,6 +408,7 @@ impl TestPool {
             auths: Vec::new(),
             attempts: Vec::new(),
             refuse: false,
+            ignore_shares: false,
             received: Vec::new(),
         };
         // Extranonce1 values differ between pools, as on the real network.
@@ -479,6 +481,12 @@ impl TestPool {
         for at in 0..st.conns.len() {
             st.kill(at);
         }
+    }
+
+    /// While set, `mining.submit` gets no answer and the share is not
+    /// recorded (a pool that lost it).
+    pub fn ignore_shares(&self, ignore: bool) {
+        self.state().ignore_shares = ignore;
     }
 
     /// While set, new TCP connections are accepted and closed at once.
@@ -765,6 +773,7 @@ fn handle(cfg: &PoolConfig, st: &mut State, conn_id: u64, text: &str) {
             st.send_job(at, clean);
         }
         Some("mining.extranonce.subscribe") => reply(st, at, &id, Value::Bool(true), Value::Null),
+        Some("mining.submit") if st.ignore_shares => {}
         Some("mining.submit") => {
             let record = check_submit(cfg, st, at, &params);
             let (result, error) = match &record.result {

@@ -38,7 +38,7 @@
 //!   never contain it, and the protocol trace ([`Event::Trace`]) shows the
 //!   authorize request with the password replaced by `<redacted>`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::io::Write;
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
@@ -121,7 +121,10 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// TCP connect timeout (default 10 s).
     pub connect_timeout: Duration,
-    /// How long to wait for the subscribe and authorize answers (default 30 s).
+    /// How long to wait for the subscribe and authorize answers, and for
+    /// the answer to each share (default 30 s). A pool that leaves a share
+    /// unanswered that long is reconnected to, and its unanswered shares
+    /// are submitted again on the new connection.
     pub response_timeout: Duration,
     /// Reconnect when nothing at all arrives for this long (default 300 s).
     pub idle_timeout: Duration,
@@ -482,6 +485,8 @@ struct Conn {
     stream: TcpStream,
     reader: Option<JoinHandle<()>>,
     requests: HashMap<u64, Request>,
+    /// When each unanswered share was sent, by request id (oldest first).
+    submits_sent: BTreeMap<u64, Instant>,
     handshake_deadline: Option<Instant>,
     subscribed: bool,
     authorized: bool,
@@ -681,6 +686,7 @@ impl Session {
             stream,
             reader: Some(reader),
             requests: HashMap::new(),
+            submits_sent: BTreeMap::new(),
             handshake_deadline: Some(Instant::now() + self.cfg.response_timeout),
             subscribed: false,
             authorized: false,
@@ -715,6 +721,14 @@ impl Session {
             if let Some(h) = conn.handshake_deadline {
                 deadline = deadline.min(h);
             }
+            let share_deadline = conn
+                .submits_sent
+                .values()
+                .next()
+                .map(|sent| *sent + self.cfg.response_timeout);
+            if let Some(d) = share_deadline {
+                deadline = deadline.min(d);
+            }
             let conn_id = conn.id;
             let timeout = deadline.saturating_duration_since(Instant::now());
             let flow = match self.inbox.recv_timeout(timeout) {
@@ -744,8 +758,10 @@ impl Session {
                     Flow::Leave(None)
                 }
                 Err(RecvTimeoutError::Timeout) => {
+                    let now = Instant::now();
                     let what = match self.conn.as_ref().and_then(|c| c.handshake_deadline) {
-                        Some(h) if Instant::now() >= h => "the subscribe/authorize answers",
+                        Some(h) if now >= h => "the subscribe/authorize answers",
+                        _ if share_deadline.is_some_and(|d| now >= d) => "the answer to a share",
                         _ => "any message from the pool (idle timeout)",
                     };
                     Flow::Leave(Some(StratumError::Timeout { what: what.into() }))
@@ -821,6 +837,9 @@ impl Session {
         };
         self.write_line(&line, &trace)?;
         if let Some(c) = self.conn.as_mut() {
+            if matches!(kind, Request::Submit(_)) {
+                c.submits_sent.insert(id, Instant::now());
+            }
             c.requests.insert(id, kind);
         }
         Ok(())
@@ -844,6 +863,9 @@ impl Session {
     }
 
     fn handle_response(&mut self, r: Response, line: &str) -> Flow {
+        if let Some(c) = self.conn.as_mut() {
+            c.submits_sent.remove(&r.id);
+        }
         let Some(kind) = self.conn.as_mut().and_then(|c| c.requests.remove(&r.id)) else {
             self.emit(Event::Error(StratumError::UnexpectedMessage {
                 reason: format!("response to unknown request id {}", r.id),
