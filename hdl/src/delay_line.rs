@@ -1,4 +1,4 @@
-//! A fixed delay for one schedule word, in block RAM.
+//! A fixed delay for one schedule word, in block RAM or LUT RAM.
 
 use crate::word::Word;
 use rust_hdl::prelude::*;
@@ -6,7 +6,11 @@ use rust_hdl::prelude::*;
 /// The delay of the lines that skip window words 2 to 8 in long rings (see
 /// [`crate::round`]): enabled clock edges from the one that writes a word
 /// on `d` (the first) to the one that puts it on `q` (the last).
-pub const LINE_DELAY: usize = 8;
+pub const LINE_DELAY: usize = 7;
+
+/// The delay of the lines that skip window words 10 to 13 in long rings
+/// (see [`crate::round`]).
+pub const LINE9_DELAY: usize = 6;
 
 /// The longest delay a line supports.
 pub const MAX_DELAY: usize = 16;
@@ -19,7 +23,9 @@ pub const MAX_DELAY: usize = 16;
 /// oldest, into `q`. The read and write addresses always differ, so the
 /// buffer maps onto a plain block RAM (one ECP5 DP16KD or two iCE40
 /// SB_RAM40_4K) with no bypass logic, where a shift register would take
-/// `32·D` flip-flops. When `enable` is low nothing changes.
+/// `32·D` flip-flops; or, built with [`DelayLine::in_luts`], onto LUT RAM
+/// (eight ECP5 `TRELLIS_DPR16X4`), for when there are more lines than
+/// block RAMs. When `enable` is low nothing changes.
 #[derive(LogicBlock)]
 pub struct DelayLine {
     /// Clock.
@@ -32,6 +38,7 @@ pub struct DelayLine {
     pub q: Signal<Out, Word>,
     _mem: Vec<u32>,
     _ptr: usize,
+    _in_luts: bool,
 }
 
 impl DelayLine {
@@ -48,6 +55,15 @@ impl DelayLine {
             q: Default::default(),
             _mem: vec![0; delay],
             _ptr: 0,
+            _in_luts: false,
+        }
+    }
+
+    /// A line of `delay` enabled edges in LUT RAM rather than block RAM.
+    pub fn in_luts(delay: usize) -> Self {
+        Self {
+            _in_luts: true,
+            ..Self::new(delay)
         }
     }
 
@@ -80,8 +96,13 @@ impl Logic for DelayLine {
 
     fn hdl(&self) -> Verilog {
         let last = self.delay() - 1;
+        let style = if self._in_luts {
+            "distributed"
+        } else {
+            "block"
+        };
         Verilog::Custom(format!(
-            "(* ram_style = \"block\" *) reg [31:0] mem [0:{last}];\n\
+            "(* ram_style = \"{style}\" *) reg [31:0] mem [0:{last}];\n\
              reg [3:0] ptr = 4'd0;\n\
              wire [3:0] nxt = (ptr == 4'd{last}) ? 4'd0 : (ptr + 4'd1);\n\
              always @(posedge clock) if (enable) begin\n    \
@@ -106,7 +127,7 @@ mod tests {
     /// edge `n + D - 1`, and disabled edges do not count.
     #[test]
     fn delays_by_d_enabled_edges() {
-        for delay in [2, 6, 8, 14, MAX_DELAY] {
+        for delay in [2, 6, 7, 8, 14, MAX_DELAY] {
             let mut line = DelayLine::new(delay);
             line.connect_all();
             let mut written = vec![];
@@ -138,6 +159,11 @@ mod tests {
             assert!(text.contains("ram_style = \"block\""));
             assert!(text.contains(&format!("[0:{}]", delay - 1)));
             assert!(text.contains(&format!("ptr == 4'd{}", delay - 1)));
+            let text = match DelayLine::in_luts(delay).hdl() {
+                Verilog::Custom(t) => t,
+                _ => unreachable!("DelayLine writes its own Verilog"),
+            };
+            assert!(text.contains("ram_style = \"distributed\""));
         }
     }
 }

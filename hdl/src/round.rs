@@ -31,14 +31,21 @@ use rust_hdl::prelude::*;
 /// - the window shifts by one word and takes `W[t+16]` from the schedule step;
 /// - `hkw' = g + K[t+1] + W[t+1]` is precomputed for the next round.
 ///
-/// Window words 2 to 8 are only ever shifted along, so from stage
-/// [`LINE_STAGE`] of a ring on the stage takes its new `w1` from a
-/// [`DelayLine`] in block RAM instead of from `w2`. The line is written with
-/// `far_w`, the `w10` that stage `index - 8` of the ring saw; it is
-/// the same word, eight stages and eight cycles earlier, and both are
-/// within one pass round the ring. Registers for `w2..w8` that nothing reads
-/// any more are then removed by synthesis: on a 64-stage pipeline that is
-/// seven of the 25 words of nearly every stage.
+/// Window words 2 to 8 and 10 to 13 are only ever shifted along, so they
+/// are skipped with delay lines:
+/// - from stage [`LINE_STAGE`] of a ring on, the stage takes its new `w1`
+///   from a [`DelayLine`] in block RAM instead of from `w2`. The line is
+///   written with `far_w`, the `w9` that stage `index - 7` of the ring saw:
+///   the same word, seven stages and seven cycles earlier;
+/// - from stage [`LINE9_STAGE`] on, it takes its new `w9` from a line in
+///   LUT RAM (there are not block RAMs enough for both on the 85F) instead
+///   of from `w10`. That line is written with `far_new`, the new schedule
+///   word of stage `index - 6`: again the same word, six cycles earlier.
+///
+/// Both sources are within one pass round the ring. Registers for `w2..w8`
+/// and `w10..w13` that nothing reads any more are then removed by
+/// synthesis: on a 64-stage pipeline that is eleven of the 25 words of
+/// nearly every stage.
 ///
 /// **Stream mode** (a ring of one stage, the smallest cores): the window is
 /// never loaded in parallel. A slot's last 16 rounds compute schedule words
@@ -66,15 +73,21 @@ pub struct RoundStage {
     pub slot_in: Signal<In, Slot>,
     /// Whether `slot_in` holds a nonce.
     pub in_valid: Signal<In, Bit>,
-    /// The `w10` of stage `index - 8`'s `slot_in` (ignored below
+    /// The `w9` of stage `index - 7`'s `slot_in` (ignored below
     /// [`LINE_STAGE`]).
     pub far_w: Signal<In, Word>,
+    /// The new schedule word of stage `index - 6` (ignored below
+    /// [`LINE9_STAGE`] and in stream mode).
+    pub far_new: Signal<In, Word>,
     /// This stage's slot.
     pub out: Signal<Out, Slot>,
     /// Whether this stage's slot holds a nonce.
     pub out_valid: Signal<Out, Bit>,
-    /// `slot_in.w10`, for the delay line of the stage eight places on.
-    pub in_w10: Signal<Out, Word>,
+    /// `slot_in.w9`, for the delay line of the stage seven places on.
+    pub in_w9: Signal<Out, Word>,
+    /// The new schedule word `W[t+16]`, for the `w9` line of the stage six
+    /// places on.
+    pub new_w: Signal<Out, Word>,
     /// Stream mode: the next slot's message word to shift in while
     /// `feeding`.
     pub feed: Signal<In, Word>,
@@ -84,7 +97,8 @@ pub struct RoundStage {
     valid: DFF<Bit>,
     line: DelayLine,
     use_line: Constant<Bit>,
-    // Stream mode only (none otherwise, to keep the simulation lean).
+    // Stream mode, and stages from LINE9_STAGE on (none otherwise, to keep
+    // the simulation lean).
     line9: Vec<DelayLine>,
     _line9s: usize,
     stream: Constant<Bit>,
@@ -113,6 +127,11 @@ pub struct RoundStage {
 /// it needs, `w2` at its input, was `w10` at the input of the stage
 /// `LINE_STAGE` places before it, which must be in the same ring.
 pub const LINE_STAGE: usize = crate::delay_line::LINE_DELAY;
+
+/// The first stage of a ring that takes `w9` from a delay line: the word it
+/// needs, `W[t+10]`, was the new word of the stage `LINE9_STAGE` places
+/// before it, which must be in the same ring.
+pub const LINE9_STAGE: usize = crate::delay_line::LINE9_DELAY;
 
 /// Stream mode: the new word `W[t+16]` of round `t` is the `w1` that round
 /// `t + 14` writes (round `t'` writes `w1 = W[t'+2]`): a line of 14.
@@ -169,6 +188,7 @@ impl RoundStage {
         let stream = stride == 1;
         let compressors = usize::from(t1 == T1Adder::CarrySave);
         let fused = usize::from(t1 == T1Adder::Fused);
+        let line9s = usize::from(stream || index >= LINE9_STAGE);
         let line_delay = if stream {
             STREAM_W1_DELAY
         } else {
@@ -182,19 +202,27 @@ impl RoundStage {
             slot_in: Default::default(),
             in_valid: Default::default(),
             far_w: Default::default(),
+            far_new: Default::default(),
             out: Default::default(),
             out_valid: Default::default(),
-            in_w10: Default::default(),
+            in_w9: Default::default(),
+            new_w: Default::default(),
             feed: Default::default(),
             feeding: Default::default(),
             data: Default::default(),
             valid: Default::default(),
             line: DelayLine::new(line_delay),
             use_line: Constant::new(stream || index >= LINE_STAGE),
-            line9: (0..usize::from(stream))
-                .map(|_| DelayLine::new(STREAM_W9_DELAY))
+            line9: (0..line9s)
+                .map(|_| {
+                    if stream {
+                        DelayLine::new(STREAM_W9_DELAY)
+                    } else {
+                        DelayLine::in_luts(crate::delay_line::LINE9_DELAY)
+                    }
+                })
                 .collect(),
-            _line9s: usize::from(stream),
+            _line9s: line9s,
             stream: Constant::new(stream),
             new_word: Default::default(),
             k_rom: KRom::new(table),
@@ -239,9 +267,13 @@ impl Logic for RoundStage {
         for i in 0..self._line9s {
             self.line9[i].clock.next = self.clock.val();
             self.line9[i].enable.next = self.enable.val();
-            self.line9[i].d.next = self.new_word.val();
+            self.line9[i].d.next = self.far_new.val();
+            if self.stream.val() {
+                self.line9[i].d.next = self.new_word.val();
+            }
         }
-        self.in_w10.next = self.slot_in.val().w10;
+        self.in_w9.next = self.slot_in.val().w9;
+        self.new_w.next = self.new_word.val();
         // Round functions.
         self.sigma0.x.next = self.slot_in.val().a;
         self.sigma1.x.next = self.slot_in.val().e;
@@ -373,7 +405,7 @@ mod tests {
     /// Stage `index` of a ring of `stride` stages, run for `passes` rounds
     /// against the model. Between its rounds the slot goes round the rest of
     /// the ring: the test plays the other stages with the model, and feeds
-    /// the delay line what stage `index - 8` would.
+    /// the delay lines what stages `index - 7` and `index - 6` would.
     fn check_stage(index: usize, stride: usize, passes: usize, t1: T1Adder) {
         let mut rng = rand::thread_rng();
         let mut stage = RoundStage::with_t1(index, stride, passes, t1);
@@ -400,16 +432,25 @@ mod tests {
             for r in first..t {
                 expect = model::round(expect, K[r], msg[r]);
             }
-            // Eight cycles earlier, stage index - 8 saw this slot's w2 as
-            // its w10: the delay line gets it then, and junk in between.
+            // Seven cycles earlier, stage index - 7 saw this slot's w2 as
+            // its w9; six cycles earlier, stage index - 6 made its W[t+10]
+            // (the next w9) as its new word. The delay lines get them then,
+            // and junk in between.
             stage.pass_next.next = (k as u64).into();
             for j in 0..LINE_STAGE {
                 let far = if j == 0 { msg[t + 2] } else { rng.gen() };
                 stage.far_w.next = w(far);
+                let far_new = if j == LINE_STAGE - LINE9_STAGE {
+                    msg[t + 10]
+                } else {
+                    rng.gen()
+                };
+                stage.far_new.next = w(far_new);
                 stage.slot_in.next = slot_from(rng.gen(), &[rng.gen(); 16], 0);
                 clock(&mut stage);
             }
             stage.far_w.next = w(rng.gen());
+            stage.far_new.next = w(rng.gen());
             stage.slot_in.next = slot_from(expect, &msg[t..t + 16], t);
             stage.in_valid.next = true;
             stage.pass_next.next = (((k + 1) % passes) as u64).into();
@@ -432,7 +473,7 @@ mod tests {
     #[test]
     fn pipeline_stage_runs_one_round() {
         for t1 in [T1Adder::Plain, T1Adder::CarrySave, T1Adder::Fused] {
-            for index in [0, 1, 15, 16, 40, 63] {
+            for index in [0, 1, 5, 6, 7, 15, 16, 40, 63] {
                 check_stage(index, 64, 1, t1);
             }
         }
@@ -442,7 +483,9 @@ mod tests {
     #[test]
     fn ring_stage_runs_one_round_per_pass() {
         for t1 in [T1Adder::Plain, T1Adder::CarrySave, T1Adder::Fused] {
-            for (index, stride, passes) in [(0, 32, 2), (7, 8, 8), (31, 32, 2), (3, 4, 16)] {
+            for (index, stride, passes) in
+                [(0, 32, 2), (6, 8, 8), (7, 8, 8), (31, 32, 2), (3, 4, 16)]
+            {
                 check_stage(index, stride, passes, t1);
             }
         }

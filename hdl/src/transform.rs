@@ -63,8 +63,8 @@ pub struct Transform {
     _last: usize,
 }
 
-// `#[hdl_gen]` takes no named constants: the wiring below writes 8.
-const _: () = assert!(crate::round::LINE_STAGE == 8);
+// `#[hdl_gen]` takes no named constants: the wiring below writes 7 and 6.
+const _: () = assert!(crate::round::LINE_STAGE == 7 && crate::round::LINE9_STAGE == 6);
 
 impl Transform {
     /// A ring of `stages` stages that slots go round `passes` times, whose
@@ -148,13 +148,18 @@ impl Logic for Transform {
             }
             self.stages[i].pass_next.next = self.pass[i].d.val();
         }
-        // Delay lines: stage i's is written with what stage i - 8 sees
-        // (`round::LINE_STAGE`); the stages before that have none.
+        // Delay lines: stage i's `w1` line is written with what stage i - 7
+        // sees (`round::LINE_STAGE`), its `w9` line with the new word of
+        // stage i - 6 (`round::LINE9_STAGE`); the stages before have none.
         for i in 0..self._count {
-            self.stages[i].far_w.next = self.stages[i].in_w10.val();
+            self.stages[i].far_w.next = self.stages[i].in_w9.val();
+            self.stages[i].far_new.next = self.stages[i].new_w.val();
         }
-        for i in 8..self._count {
-            self.stages[i].far_w.next = self.stages[i - 8].in_w10.val();
+        for i in 7..self._count {
+            self.stages[i].far_w.next = self.stages[i - 7].in_w9.val();
+        }
+        for i in 6..self._count {
+            self.stages[i].far_new.next = self.stages[i - 6].new_w.val();
         }
     }
 }
