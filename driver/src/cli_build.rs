@@ -43,11 +43,13 @@ pub struct BuildArgs {
     #[arg(long, value_enum, default_value_t = crate::ProtocolArg::Native)]
     protocol: crate::ProtocolArg,
     /// How yosys maps sums of several words: `carry-save` (its default: a
-    /// carry-save tree per sum, then one carry chain) or `chain` (one
-    /// carry chain per addition, fewer LUTs; the round's T1 then goes
-    /// through a 3:2 compressor in the gateware, to keep one chain off its
-    /// longest path). Default: `chain` on ECP5, where it lets larger cores
-    /// fit and runs faster; `carry-save` on iCE40.
+    /// carry-save tree per sum, then one carry chain), `chain` (one carry
+    /// chain per addition, fewer LUTs; the round's T1 then goes through a
+    /// 3:2 compressor in the gateware, to keep one chain off its longest
+    /// path) or `fused` (ECP5: as `chain`, with the round's Ch and Maj
+    /// computed inside the carry cells that add them, fewer LUTs still).
+    /// Default: `fused` on ECP5, where it lets larger cores fit;
+    /// `carry-save` on iCE40.
     #[arg(long, value_enum)]
     adders: Option<crate::AddersArg>,
     /// nextpnr's router: `router1` (its default) or `router2` (routes all
@@ -354,7 +356,7 @@ pub struct FitArgs {
     #[arg(long)]
     json: bool,
     /// How yosys maps sums of several words (see `ferrominer build --help`).
-    /// Default: `chain` on ECP5, `carry-save` on iCE40.
+    /// Default: `fused` on ECP5, `carry-save` on iCE40.
     #[arg(long, value_enum)]
     adders: Option<crate::AddersArg>,
     /// nextpnr's router (see `ferrominer build --help`).
@@ -471,13 +473,14 @@ mod tests {
     use ferrominer::boards::Board;
     use ferrominer::build::Adders;
 
-    /// Without `--adders`, ECP5 boards chain their adders and iCE40 boards
-    /// keep yosys's carry-save trees; an explicit choice always wins.
+    /// Without `--adders`, ECP5 boards fuse Ch and Maj into carry chains
+    /// and iCE40 boards keep yosys's carry-save trees; an explicit choice
+    /// always wins.
     #[test]
     fn adders_default_by_family() {
         let board = |id| Board::find(id).unwrap();
         for id in ["ulx3s-25f", "ulx3s-85f", "ecp5-evn"] {
-            assert_eq!(adders_for(None, board(id)), Adders::Chain, "{id}");
+            assert_eq!(adders_for(None, board(id)), Adders::Fused, "{id}");
         }
         for id in ["icebreaker", "alchitry-cu"] {
             assert_eq!(adders_for(None, board(id)), Adders::CarrySave, "{id}");

@@ -171,7 +171,7 @@ pub(crate) enum AddersArg {
     Chain,
     /// As chain, with the round's Ch and Maj computed inside the carry
     /// chains that add them (ECP5 carry cells; fewer LUTs, one LUT level
-    /// less per round).
+    /// less per round; the default on ECP5).
     Fused,
 }
 

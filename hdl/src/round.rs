@@ -37,10 +37,14 @@ use rust_hdl::prelude::*;
 ///   from a [`DelayLine`] in block RAM instead of from `w2`. The line is
 ///   written with `far_w`, the `w9` that stage `index - 7` of the ring saw:
 ///   the same word, seven stages and seven cycles earlier;
-/// - from stage [`LINE9_STAGE`] on, it takes its new `w9` from a line in
-///   LUT RAM (there are not block RAMs enough for both on the 85F) instead
-///   of from `w10`. That line is written with `far_new`, the new schedule
-///   word of stage `index - 6`: again the same word, six cycles earlier.
+/// - in a ring that slots go round more than once, from stage
+///   [`LINE9_STAGE`] on, it takes its new `w9` from a line in LUT RAM
+///   (there are not block RAMs enough for both on the 85F) instead of from
+///   `w10`. That line is written with `far_new`, the new schedule word of
+///   stage `index - 6`: again the same word, six cycles earlier. Those
+///   rings are the configurations that run out of flip-flops (U=32 on the
+///   45F); a full pipeline (U=64 on the 85F) has flip-flops to spare, and
+///   there a line would cost about 56 LUT4s to save 128 flip-flops.
 ///
 /// Both sources are within one pass round the ring. Registers for `w2..w8`
 /// and `w10..w13` that nothing reads any more are then removed by
@@ -76,8 +80,8 @@ pub struct RoundStage {
     /// The `w9` of stage `index - 7`'s `slot_in` (ignored below
     /// [`LINE_STAGE`]).
     pub far_w: Signal<In, Word>,
-    /// The new schedule word of stage `index - 6` (ignored below
-    /// [`LINE9_STAGE`] and in stream mode).
+    /// The new schedule word of stage `index - 6` (used only from
+    /// [`LINE9_STAGE`] on in rings of more than one pass).
     pub far_new: Signal<In, Word>,
     /// This stage's slot.
     pub out: Signal<Out, Slot>,
@@ -188,7 +192,7 @@ impl RoundStage {
         let stream = stride == 1;
         let compressors = usize::from(t1 == T1Adder::CarrySave);
         let fused = usize::from(t1 == T1Adder::Fused);
-        let line9s = usize::from(stream || index >= LINE9_STAGE);
+        let line9s = usize::from(stream || (passes > 1 && index >= LINE9_STAGE));
         let line_delay = if stream {
             STREAM_W1_DELAY
         } else {

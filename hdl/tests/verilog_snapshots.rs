@@ -75,6 +75,11 @@ fn round_stages() {
         "round_ring",
         to_verilog(&mut RoundStage::new(3, 8, 8), "round")
     );
+    // Stage 6 of a ring of 8: its w9 comes from the LUT-RAM line.
+    insta::assert_snapshot!(
+        "round_ring_line9",
+        to_verilog(&mut RoundStage::new(6, 8, 8), "round")
+    );
     insta::assert_snapshot!(
         "round_stream",
         to_verilog(&mut RoundStage::new(0, 1, 64), "round")
