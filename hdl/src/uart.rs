@@ -210,7 +210,11 @@ pub struct UartTx {
     /// The serial line (idle high).
     pub tx: Signal<Out, Bit>,
     load: Signal<Local, Bit>,
-    bit_end: Signal<Local, Bit>,
+    /// `count == last`, kept in a register (computed from the count's next
+    /// value), so that `ready` is one LUT from flip-flops: the compare was
+    /// on the critical path of the 25F's U=8 build for 100 MHz, through
+    /// `ready` into the protocol engine.
+    bit_end: DFF<Bit>,
     busy: DFF<Bit>,
     /// The line, inverted, so that the power-up state (0) is idle high.
     tx_n: DFF<Bit>,
@@ -218,7 +222,8 @@ pub struct UartTx {
     count: DFF<Bits<DIVISOR_BITS>>,
     /// 0 = start bit, 1..=8 = data bits, 9 = stop bit.
     bit_index: DFF<Bits<4>>,
-    last: Constant<Bits<DIVISOR_BITS>>,
+    /// `divisor - 1`, the count of a bit's last cycle, less one (at least 2).
+    before_last: Constant<Bits<DIVISOR_BITS>>,
     _baud: BaudDivisor,
 }
 
@@ -240,7 +245,7 @@ impl UartTx {
             shift: Default::default(),
             count: Default::default(),
             bit_index: Default::default(),
-            last: Constant::new(counter_value(baud.divisor - 1)),
+            before_last: Constant::new(counter_value(baud.divisor - 2)),
             _baud: baud,
         })
     }
@@ -254,14 +259,16 @@ impl UartTx {
 impl Logic for UartTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, busy, tx_n, shift, count, bit_index);
+        dff_setup!(self, clock, bit_end, busy, tx_n, shift, count, bit_index);
         self.tx.next = !self.tx_n.q.val();
-        self.bit_end.next = self.count.q.val() == self.last.val();
         self.ready.next =
-            (!self.busy.q.val()) | (self.bit_end.val() & (self.bit_index.q.val() == 9));
+            (!self.busy.q.val()) | (self.bit_end.q.val() & (self.bit_index.q.val() == 9));
         self.load.next = self.start.val() & self.ready.val();
         if self.busy.q.val() {
-            if self.bit_end.val() {
+            if self.bit_end.q.val() {
+                // The count restarts at 0, which is not the last count
+                // (the divisor is at least 4).
+                self.bit_end.d.next = false;
                 self.count.d.next = 0.into();
                 self.bit_index.d.next = self.bit_index.q.val() + 1;
                 if self.bit_index.q.val() == 8 {
@@ -276,11 +283,13 @@ impl Logic for UartTx {
                     self.shift.d.next = self.shift.q.val() >> 1;
                 }
             } else {
+                self.bit_end.d.next = self.count.q.val() == self.before_last.val();
                 self.count.d.next = self.count.q.val() + 1;
             }
         }
         if self.load.val() {
             // Start bit: the line goes low.
+            self.bit_end.d.next = false;
             self.busy.d.next = true;
             self.tx_n.d.next = true;
             self.shift.d.next = self.data.val();
