@@ -167,6 +167,15 @@ mod tests {
         }
     }
 
+    /// The Verilog of the test ECP5 top whose rounds add `T1` as `t1` says.
+    fn ecp5_top(t1: T1Adder) -> String {
+        let cfg = TopConfig {
+            t1,
+            ..config(Family::Ecp5)
+        };
+        board_top_verilog(&cfg).unwrap().verilog
+    }
+
     /// ECP5 builds put each core's enable on a DCCA and may use carry
     /// cells directly; iCE40 builds keep the plain wire and adders.
     #[test]
@@ -183,14 +192,7 @@ mod tests {
     /// two transforms, two cores: eight), none otherwise.
     #[test]
     fn carry_cells_only_with_fused_adders() {
-        let chains = |t1| {
-            let cfg = TopConfig {
-                t1,
-                ..config(Family::Ecp5)
-            };
-            let verilog = board_top_verilog(&cfg).unwrap().verilog;
-            verilog.matches("CCU2C #(").count()
-        };
+        let chains = |t1| ecp5_top(t1).matches("CCU2C #(").count();
         assert_eq!(chains(T1Adder::Fused), 8);
         assert_eq!(chains(T1Adder::CarrySave), 0);
     }
@@ -200,14 +202,7 @@ mod tests {
     /// cores).
     #[test]
     fn t1_compressor_only_when_asked() {
-        let instances = |t1| {
-            let cfg = TopConfig {
-                t1,
-                ..config(Family::Ecp5)
-            };
-            let verilog = board_top_verilog(&cfg).unwrap().verilog;
-            verilog.matches("$t1_parts$0 t1_parts$0(").count()
-        };
+        let instances = |t1| ecp5_top(t1).matches("$t1_parts$0 t1_parts$0(").count();
         assert_eq!(instances(T1Adder::CarrySave), 4);
         assert_eq!(instances(T1Adder::Plain), 0);
     }
