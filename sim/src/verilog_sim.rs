@@ -88,14 +88,12 @@ pub fn ecp5_cell_models() -> Result<String, SimError> {
 
 /// The text of `module NAME` up to its `endmodule`.
 fn verilog_module<'a>(text: &'a str, name: &str) -> Option<&'a str> {
-    let start = text.lines().find_map(|line| {
-        let rest = line
-            .strip_prefix("module ")?
+    let start = text.match_indices("module ").find_map(|(at, _)| {
+        let line_start = at == 0 || text[..at].ends_with('\n');
+        let rest = text[at + "module ".len()..]
             .trim_start()
             .strip_prefix(name)?;
-        rest.trim_start()
-            .starts_with(['(', '#'])
-            .then(|| line.as_ptr() as usize - text.as_ptr() as usize)
+        (line_start && rest.trim_start().starts_with(['(', '#'])).then_some(at)
     })?;
     let len = text[start..].find("endmodule")? + "endmodule".len();
     Some(&text[start..start + len])
