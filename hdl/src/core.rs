@@ -484,8 +484,9 @@ impl Logic for MinerCore {
         self.first.enable.next = self.enable_global.o.val();
         self.first.pass_enable.next = self.enable.val();
         // A stalled stage holds its register whatever its input, so the
-        // ring's input mux needs only `take`.
-        self.first.take.next = self.taking.val();
+        // ring's input mux needs only `take`, which the ring registers
+        // itself (in copies) from the same next value as `take` here.
+        self.first.take_next.next = self.take.d.val();
         self.first.flush.next = self.start.val();
         self.first.pass_next.next = self.pass_next.val();
         self.entry1.next = self.first_init.val();
@@ -553,7 +554,7 @@ impl Logic for MinerCore {
         // Second transform: the digest from the IV, 61 rounds or more.
         self.second.enable.next = self.enable_global.o.val();
         self.second.pass_enable.next = self.enable.val();
-        self.second.take.next = self.taking2.val();
+        self.second.take_next.next = self.take2.d.val();
         self.second.flush.next = self.start.val();
         self.second.pass_next.next = self.pass2_next.val();
         self.second.entry.next = self.fin.q.val();

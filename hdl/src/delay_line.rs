@@ -9,8 +9,9 @@ use rust_hdl::prelude::*;
 pub const LINE_DELAY: usize = 7;
 
 /// The delay of the lines that skip window words 10 to 13 in long rings
-/// (see [`crate::round`]).
-pub const LINE9_DELAY: usize = 6;
+/// (see [`crate::round`]): the word comes from a stage six places back, and
+/// has already spent one edge in that stage's `w15` register.
+pub const LINE9_DELAY: usize = 5;
 
 /// The longest delay a line supports.
 pub const MAX_DELAY: usize = 16;

@@ -11,7 +11,8 @@
 //! - [`constants`]: the K table, the IV and the padding words;
 //! - [`round`]: one round stage (round + schedule step + register), with
 //!   [`delay_line`] holding the schedule words that only wait;
-//! - [`transform`]: a chain of round stages, one SHA-256 compression;
+//! - [`transform`]: a chain of round stages, one SHA-256 compression,
+//!   whose entry select comes from a [`fanout`] register;
 //! - [`core`]: the SHA-256d mining core with its nonce counter, compare and
 //!   found-nonce FIFO.
 //!
@@ -25,6 +26,7 @@ pub mod core;
 pub mod core_array;
 pub mod crc;
 pub mod delay_line;
+pub mod fanout;
 pub mod functions;
 pub mod fused_add;
 pub mod global_buffer;

@@ -40,8 +40,12 @@ use rust_hdl::prelude::*;
 /// - in a ring that slots go round more than once, from stage
 ///   [`LINE9_STAGE`] on, it takes its new `w9` from a line in LUT RAM
 ///   (there are not block RAMs enough for both on the 85F) instead of from
-///   `w10`. That line is written with `far_new`, the new schedule word of
-///   stage `index - 6`: again the same word, six cycles earlier. Those
+///   `w10`. That line is written with `far_new`, the `w15` register of
+///   stage `index - 6`, which holds the new schedule word that stage made:
+///   again the same word, five cycles earlier (the register, not the
+///   adder's output: stage 0's new word comes through the ring's entry
+///   multiplexer, and from there to a line six stages on was the 45F's
+///   critical path). Those
 ///   rings are the configurations that run out of flip-flops (U=32 on the
 ///   45F); a full pipeline (U=64 on the 85F) has flip-flops to spare, and
 ///   there a line would cost about 56 LUT4s to save 128 flip-flops.
@@ -80,8 +84,9 @@ pub struct RoundStage {
     /// The `w9` of stage `index - 7`'s `slot_in` (ignored below
     /// [`LINE_STAGE`]).
     pub far_w: Signal<In, Word>,
-    /// The new schedule word of stage `index - 6` (used only from
-    /// [`LINE9_STAGE`] on in rings of more than one pass).
+    /// The `w15` register of stage `index - 6`: the new schedule word it
+    /// made, a cycle later (used only from [`LINE9_STAGE`] on in rings of
+    /// more than one pass).
     pub far_new: Signal<In, Word>,
     /// This stage's slot.
     pub out: Signal<Out, Slot>,
@@ -89,9 +94,9 @@ pub struct RoundStage {
     pub out_valid: Signal<Out, Bit>,
     /// `slot_in.w9`, for the delay line of the stage seven places on.
     pub in_w9: Signal<Out, Word>,
-    /// The new schedule word `W[t+16]`, for the `w9` line of the stage six
-    /// places on.
-    pub new_w: Signal<Out, Word>,
+    /// The new schedule word this stage made, from its `w15` register, for
+    /// the `w9` line of the stage six places on.
+    pub made: Signal<Out, Word>,
     /// Stream mode: the next slot's message word to shift in while
     /// `feeding`.
     pub feed: Signal<In, Word>,
@@ -134,8 +139,10 @@ pub const LINE_STAGE: usize = crate::delay_line::LINE_DELAY;
 
 /// The first stage of a ring that takes `w9` from a delay line: the word it
 /// needs, `W[t+10]`, was the new word of the stage `LINE9_STAGE` places
-/// before it, which must be in the same ring.
-pub const LINE9_STAGE: usize = crate::delay_line::LINE9_DELAY;
+/// before it, which must be in the same ring. The line is one shorter
+/// ([`crate::delay_line::LINE9_DELAY`]): it takes the word from that
+/// stage's register.
+pub const LINE9_STAGE: usize = crate::delay_line::LINE9_DELAY + 1;
 
 /// Stream mode: the new word `W[t+16]` of round `t` is the `w1` that round
 /// `t + 14` writes (round `t'` writes `w1 = W[t'+2]`): a line of 14.
@@ -207,10 +214,10 @@ impl RoundStage {
             in_valid: Default::default(),
             far_w: Default::default(),
             far_new: Default::default(),
+            made: Default::default(),
             out: Default::default(),
             out_valid: Default::default(),
             in_w9: Default::default(),
-            new_w: Default::default(),
             feed: Default::default(),
             feeding: Default::default(),
             data: Default::default(),
@@ -277,7 +284,7 @@ impl Logic for RoundStage {
             }
         }
         self.in_w9.next = self.slot_in.val().w9;
-        self.new_w.next = self.new_word.val();
+        self.made.next = self.data.q.val().w15;
         // Round functions.
         self.sigma0.x.next = self.slot_in.val().a;
         self.sigma1.x.next = self.slot_in.val().e;
@@ -437,14 +444,14 @@ mod tests {
                 expect = model::round(expect, K[r], msg[r]);
             }
             // Seven cycles earlier, stage index - 7 saw this slot's w2 as
-            // its w9; six cycles earlier, stage index - 6 made its W[t+10]
-            // (the next w9) as its new word. The delay lines get them then,
-            // and junk in between.
+            // its w9; five cycles earlier, stage index - 6 held W[t+10] (the
+            // next w9) in its w15 register, the new word it made the cycle
+            // before. The delay lines get them then, and junk in between.
             stage.pass_next.next = (k as u64).into();
             for j in 0..LINE_STAGE {
                 let far = if j == 0 { msg[t + 2] } else { rng.gen() };
                 stage.far_w.next = w(far);
-                let far_new = if j == LINE_STAGE - LINE9_STAGE {
+                let far_new = if j == LINE_STAGE - crate::delay_line::LINE9_DELAY {
                     msg[t + 10]
                 } else {
                     rng.gen()

@@ -1,5 +1,6 @@
 //! A ring of round stages: one SHA-256 transform.
 
+use crate::fanout::FanoutReg;
 use crate::round::{RoundStage, T1Adder};
 use crate::slot::Slot;
 use crate::word::Word;
@@ -17,14 +18,21 @@ use rust_hdl::prelude::*;
 ///
 /// The only multiplexer in the ring is the one in front of stage 0; every
 /// other stage takes its predecessor's slot unconditionally. With
-/// `passes = 1` the ring is a plain pipeline and `take` must stay high.
+/// `passes = 1` the ring is a plain pipeline, `take` is always high and
+/// the multiplexer goes.
 ///
 /// The driver (the core) keeps a cycle counter `g` of period
 /// `stages × passes` and gives the ring `pass_next = g' / stages` (the pass
 /// of the slot stage 0 works on in the next cycle, `g'` being the next
-/// cycle's count) and `take = (g / stages == 0)`. Each stage's pass is the
-/// previous stage's pass a cycle earlier, kept in a small register chain
-/// here.
+/// cycle's count) and `take_next = (g' / stages == 0)`. Each stage's pass
+/// is the previous stage's pass a cycle earlier, kept in a small register
+/// chain here.
+///
+/// `take` selects every bit of the slot, some 800 multiplexers: from one
+/// register, its wire was a fifth of the critical path on the 45F. So the
+/// ring registers `take_next` itself, in a [`FanoutReg`] with one copy per
+/// word of the slot (and one for the valid flag), each copy selecting one
+/// word.
 #[derive(LogicBlock)]
 pub struct Transform {
     /// Clock.
@@ -36,8 +44,9 @@ pub struct Transform {
     /// tables (from a global network into LUTs was the 45F's critical
     /// path).
     pub pass_enable: Signal<In, Bit>,
-    /// High when stage 0 takes `entry` (and `out` is complete).
-    pub take: Signal<In, Bit>,
+    /// High when stage 0 takes `entry` in the next cycle (and `out` is
+    /// complete then): `take`, a cycle early.
+    pub take_next: Signal<In, Bit>,
     /// High to drop every slot in flight.
     pub flush: Signal<In, Bit>,
     /// The pass of the slot stage 0 works on in the next cycle.
@@ -58,10 +67,21 @@ pub struct Transform {
     pub out_valid: Signal<Out, Bit>,
     stages: Vec<RoundStage>,
     pass: Vec<DFF<Bits<6>>>,
+    // `take`, one copy per word of the slot (TAKE_COPIES) in a ring.
+    take: FanoutReg,
+    // `take` for each word: bit k selects word k (a..h, hkw, w0..w15),
+    // bit 25 the valid flag; all ones in a pipeline.
+    takes: Signal<Local, Bits<32>>,
+    pipeline: Constant<Bit>,
+    all_taken: Constant<Bits<32>>,
     stream: Constant<Bit>,
     _count: usize,
     _last: usize,
 }
+
+/// Copies of `take` in a ring: one per word of the slot (8 state words,
+/// `hkw`, 16 window words) and one for the valid flag.
+pub const TAKE_COPIES: usize = 26;
 
 // `#[hdl_gen]` takes no named constants: the wiring below writes 7 and 6.
 const _: () = assert!(crate::round::LINE_STAGE == 7 && crate::round::LINE9_STAGE == 6);
@@ -75,7 +95,7 @@ impl Transform {
             clock: Default::default(),
             enable: Default::default(),
             pass_enable: Default::default(),
-            take: Default::default(),
+            take_next: Default::default(),
             flush: Default::default(),
             pass_next: Default::default(),
             entry: Default::default(),
@@ -88,6 +108,16 @@ impl Transform {
                 .map(|j| RoundStage::with_t1(j, stages, passes, t1))
                 .collect(),
             pass: (0..stages).map(|_| Default::default()).collect(),
+            // A stream ring selects only the state, and is the smallest
+            // core (the UP5K's): one copy, as before.
+            take: FanoutReg::new(if stages > 1 && passes > 1 {
+                TAKE_COPIES
+            } else {
+                1
+            }),
+            takes: Default::default(),
+            pipeline: Constant::new(passes == 1),
+            all_taken: Constant::new(Bits::<32>::mask()),
             stream: Constant::new(stages == 1),
             _count: stages,
             _last: stages - 1,
@@ -112,27 +142,98 @@ impl Logic for Transform {
             self.pass[i].clock.next = self.clock.val();
         }
         // Stage 0: the new slot on `take` cycles, else the last stage's.
+        self.take.clock.next = self.clock.val();
+        self.take.d.next = self.take_next.val();
+        self.takes.next = self.take.q.val();
+        if self.pipeline.val() {
+            self.takes.next = self.all_taken.val();
+        }
         for i in self._last..self._count {
             self.stages[0].slot_in.next = self.stages[i].out.val();
             self.stages[0].in_valid.next = self.stages[i].out_valid.val();
             self.out.next = self.stages[i].out.val();
             self.out_valid.next = self.stages[i].out_valid.val();
         }
-        if self.take.val() {
-            if self.stream.val() {
-                // The window was streamed in: only the state is new.
-                self.stages[0].slot_in.next.a = self.entry.val().a;
-                self.stages[0].slot_in.next.b = self.entry.val().b;
-                self.stages[0].slot_in.next.c = self.entry.val().c;
-                self.stages[0].slot_in.next.d = self.entry.val().d;
-                self.stages[0].slot_in.next.e = self.entry.val().e;
-                self.stages[0].slot_in.next.f = self.entry.val().f;
-                self.stages[0].slot_in.next.g = self.entry.val().g;
-                self.stages[0].slot_in.next.h = self.entry.val().h;
-                self.stages[0].slot_in.next.hkw = self.entry.val().hkw;
-            } else {
-                self.stages[0].slot_in.next = self.entry.val();
+        // The state and `hkw`, each word with its own copy of `take`.
+        if self.takes.val().get_bit(0) {
+            self.stages[0].slot_in.next.a = self.entry.val().a;
+        }
+        if self.takes.val().get_bit(1) {
+            self.stages[0].slot_in.next.b = self.entry.val().b;
+        }
+        if self.takes.val().get_bit(2) {
+            self.stages[0].slot_in.next.c = self.entry.val().c;
+        }
+        if self.takes.val().get_bit(3) {
+            self.stages[0].slot_in.next.d = self.entry.val().d;
+        }
+        if self.takes.val().get_bit(4) {
+            self.stages[0].slot_in.next.e = self.entry.val().e;
+        }
+        if self.takes.val().get_bit(5) {
+            self.stages[0].slot_in.next.f = self.entry.val().f;
+        }
+        if self.takes.val().get_bit(6) {
+            self.stages[0].slot_in.next.g = self.entry.val().g;
+        }
+        if self.takes.val().get_bit(7) {
+            self.stages[0].slot_in.next.h = self.entry.val().h;
+        }
+        if self.takes.val().get_bit(8) {
+            self.stages[0].slot_in.next.hkw = self.entry.val().hkw;
+        }
+        // The window, unless it was streamed in.
+        if !self.stream.val() {
+            if self.takes.val().get_bit(9) {
+                self.stages[0].slot_in.next.w0 = self.entry.val().w0;
             }
+            if self.takes.val().get_bit(10) {
+                self.stages[0].slot_in.next.w1 = self.entry.val().w1;
+            }
+            if self.takes.val().get_bit(11) {
+                self.stages[0].slot_in.next.w2 = self.entry.val().w2;
+            }
+            if self.takes.val().get_bit(12) {
+                self.stages[0].slot_in.next.w3 = self.entry.val().w3;
+            }
+            if self.takes.val().get_bit(13) {
+                self.stages[0].slot_in.next.w4 = self.entry.val().w4;
+            }
+            if self.takes.val().get_bit(14) {
+                self.stages[0].slot_in.next.w5 = self.entry.val().w5;
+            }
+            if self.takes.val().get_bit(15) {
+                self.stages[0].slot_in.next.w6 = self.entry.val().w6;
+            }
+            if self.takes.val().get_bit(16) {
+                self.stages[0].slot_in.next.w7 = self.entry.val().w7;
+            }
+            if self.takes.val().get_bit(17) {
+                self.stages[0].slot_in.next.w8 = self.entry.val().w8;
+            }
+            if self.takes.val().get_bit(18) {
+                self.stages[0].slot_in.next.w9 = self.entry.val().w9;
+            }
+            if self.takes.val().get_bit(19) {
+                self.stages[0].slot_in.next.w10 = self.entry.val().w10;
+            }
+            if self.takes.val().get_bit(20) {
+                self.stages[0].slot_in.next.w11 = self.entry.val().w11;
+            }
+            if self.takes.val().get_bit(21) {
+                self.stages[0].slot_in.next.w12 = self.entry.val().w12;
+            }
+            if self.takes.val().get_bit(22) {
+                self.stages[0].slot_in.next.w13 = self.entry.val().w13;
+            }
+            if self.takes.val().get_bit(23) {
+                self.stages[0].slot_in.next.w14 = self.entry.val().w14;
+            }
+            if self.takes.val().get_bit(24) {
+                self.stages[0].slot_in.next.w15 = self.entry.val().w15;
+            }
+        }
+        if self.takes.val().get_bit(25) {
             self.stages[0].in_valid.next = self.entry_valid.val();
         }
         self.stages[0].pass_next.next = self.pass_next.val();
@@ -149,17 +250,18 @@ impl Logic for Transform {
             self.stages[i].pass_next.next = self.pass[i].d.val();
         }
         // Delay lines: stage i's `w1` line is written with what stage i - 7
-        // sees (`round::LINE_STAGE`), its `w9` line with the new word of
-        // stage i - 6 (`round::LINE9_STAGE`); the stages before have none.
+        // sees (`round::LINE_STAGE`), its `w9` line with the `w15` register
+        // of stage i - 6 (`round::LINE9_STAGE`); the stages before have
+        // none.
         for i in 0..self._count {
             self.stages[i].far_w.next = self.stages[i].in_w9.val();
-            self.stages[i].far_new.next = self.stages[i].new_w.val();
+            self.stages[i].far_new.next = self.stages[i].made.val();
         }
         for i in 7..self._count {
             self.stages[i].far_w.next = self.stages[i - 7].in_w9.val();
         }
         for i in 6..self._count {
-            self.stages[i].far_new.next = self.stages[i - 6].new_w.val();
+            self.stages[i].far_new.next = self.stages[i - 6].made.val();
         }
     }
 }
@@ -244,8 +346,10 @@ mod tests {
             let lead = if stream { 16 } else { 0 };
             let enters = |g: usize| if stream { g * period } else { g };
             let cycle = |t: &mut Transform| tick(t, |b| &mut b.clock);
-            // The K ROMs are read a cycle ahead: one idle cycle first.
+            // The K ROMs and `take` are read a cycle ahead: one idle cycle
+            // first.
             t.pass_next.next = 0.into();
+            t.take_next.next = ((period - lead) % period) / stages == 0;
             cycle(&mut t);
             t.enable.next = true;
             t.pass_enable.next = true;
@@ -257,7 +361,7 @@ mod tests {
                 let g = c + period - lead;
                 let pass = (g % period) / stages;
                 let next = ((g + 1) % period) / stages;
-                t.take.next = pass == 0;
+                t.take_next.next = next == 0;
                 t.pass_next.next = (next as u64).into();
                 let new = (0..slots).find(|&k| enters(k) + period == g);
                 t.entry_valid.next = new.is_some();

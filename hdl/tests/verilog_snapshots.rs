@@ -3,6 +3,7 @@
 //! The Verilog's behaviour is checked separately, in Icarus and Verilator.
 
 use ferrominer_hdl::carry_save::CarrySave;
+use ferrominer_hdl::fanout::FanoutReg;
 use ferrominer_hdl::functions::{Ch, Maj};
 use ferrominer_hdl::fused_add::{FusedAdd, FusedFn};
 use ferrominer_hdl::reg::DataReg;
@@ -40,6 +41,12 @@ fn carry_save() {
 #[test]
 fn fused_add() {
     insta::assert_snapshot!(to_verilog(&mut FusedAdd::new(FusedFn::Ch), "fused_add"));
+}
+
+/// Three kept copies of one bit, repeated over 32 outputs.
+#[test]
+fn fanout_register() {
+    insta::assert_snapshot!(to_verilog(&mut FanoutReg::new(3), "fanout_reg"));
 }
 
 #[test]
