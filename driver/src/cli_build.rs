@@ -62,9 +62,9 @@ pub struct BuildArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Place and route for this clock (MHz) instead of the hash clock. On
-    /// a nearly full device nextpnr places less tightly for a looser
-    /// target and routes it in far less time, and the routed design often
-    /// runs faster than the target: e.g. `--freq 90 --route-freq 80`
+    /// a nearly full device a looser target can place less tightly and
+    /// route in less time, and the routed design can run faster than its
+    /// target (not always: measure): e.g. `--freq 90 --route-freq 80`
     /// builds a 90 MHz hash clock routed for 80. Timing is still judged
     /// against the hash clock, from the routed Fmax (`--strict` fails if
     /// it is below). Needs a PLL, i.e. a `--freq` other than the board's

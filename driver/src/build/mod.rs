@@ -80,8 +80,8 @@ pub struct BuildOptions {
     pub seed: Option<u64>,
     /// The clock nextpnr places and routes for, MHz, when it is not the
     /// hash clock (`None`: the hash clock). On a nearly full device a
-    /// looser target routes in far less time, and the routed design is
-    /// often faster than the target. Timing is judged either way against
+    /// looser target can route in less time, and the routed design can be
+    /// faster than the target. Timing is judged either way against
     /// the hash clock, from the routed design's Fmax, which does not depend
     /// on the target.
     pub route_mhz: Option<f64>,
