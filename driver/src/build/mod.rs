@@ -461,26 +461,22 @@ fn check(design: &Design, opts: &BuildOptions) -> Result<(), BuildError> {
             "top module `{top}` is not a plain Verilog identifier"
         )));
     }
-    if let Some(f) = opts.freq_mhz {
-        if !(f.is_finite() && f > 0.0) {
+    for (what, mhz) in [
+        ("frequency", opts.freq_mhz),
+        ("routing frequency", opts.route_mhz),
+    ] {
+        if let Some(f) = mhz.filter(|f| !(f.is_finite() && *f > 0.0)) {
             return Err(BuildError::Invalid(format!(
-                "frequency {f} MHz must be positive"
+                "{what} {f} MHz must be positive"
             )));
         }
     }
-    if let Some(f) = opts.route_mhz {
-        if !(f.is_finite() && f > 0.0) {
-            return Err(BuildError::Invalid(format!(
-                "routing frequency {f} MHz must be positive"
-            )));
-        }
-        if design.hash_clock_net.is_none() {
-            return Err(BuildError::Invalid(
-                "a routing frequency needs the hash clock to come from a PLL: \
-                 give a hash clock (--freq) other than the board's oscillator"
-                    .to_string(),
-            ));
-        }
+    if opts.route_mhz.is_some() && design.hash_clock_net.is_none() {
+        return Err(BuildError::Invalid(
+            "a routing frequency needs the hash clock to come from a PLL: \
+             give a hash clock (--freq) other than the board's oscillator"
+                .to_string(),
+        ));
     }
     if opts.cores == 0 || opts.unroll == 0 || opts.unroll > 64 {
         return Err(BuildError::Invalid(format!(
