@@ -449,9 +449,19 @@ impl Logic for MinerCore {
         if self.start.val() & self.stream.val() {
             self.phase_next.next = self.feed_from.val();
         }
-        self.phase2_next.next = self.phase_next.val() - self.second_lag.val();
         self.phase.d.next = self.phase_next.val();
-        self.phase2.d.next = self.phase2_next.val();
+        self.phase2.d.next = self.phase_next.val() - self.second_lag.val();
+        // The second ring's next phase is also counted from its own
+        // register (`phase2` always holds `phase - second_lag`), so that
+        // the subtraction stays off the path to its stage 0's K table,
+        // which was the 25F's critical path.
+        self.phase2_next.next = self.phase2.q.val();
+        if self.enable.val() {
+            self.phase2_next.next = self.phase2.q.val() + 1;
+        }
+        if self.start.val() & self.stream.val() {
+            self.phase2_next.next = self.feed_from.val() - self.second_lag.val();
+        }
         self.pass_next.next = self.phase_next.val() >> self.shift.val();
         self.pass2_next.next = self.phase2_next.val() >> self.shift.val();
         self.take.d.next = self.pass_next.val() == 0;
