@@ -239,6 +239,9 @@ pub struct ProtocolEngine {
     res_job: DFF<Word>,
     res_nonce: DFF<Word>,
     res_timer: DFF<Bits<24>>,
+    // The timer has reached `resend` (registered, a cycle late: the 24-bit
+    // compare was on the 25F's critical path into the transmitter).
+    res_due: DFF<Bit>,
     // Transmit side.
     tx_state: DFF<TxState>,
     tx_len: DFF<Bits<8>>,
@@ -325,6 +328,7 @@ impl ProtocolEngine {
             res_job: Default::default(),
             res_nonce: Default::default(),
             res_timer: Default::default(),
+            res_due: Default::default(),
             tx_state: Default::default(),
             tx_len: Default::default(),
             tx_kind: Default::default(),
@@ -376,6 +380,7 @@ impl Logic for ProtocolEngine {
             res_job,
             res_nonce,
             res_timer,
+            res_due,
             tx_state,
             tx_len,
             tx_kind,
@@ -569,6 +574,7 @@ impl Logic for ProtocolEngine {
         if self.res_timer.q.val() != self.resend.val() {
             self.res_timer.d.next = self.res_timer.q.val() + 1;
         }
+        self.res_due.d.next = self.res_timer.q.val() == self.resend.val();
 
         // ---- Transmit ----
         // STATUS payload: job, flags, progress, pending.
@@ -634,9 +640,7 @@ impl Logic for ProtocolEngine {
                     self.tx_len.d.next = 1.into();
                     self.tx_buf.d.next.w0 = self.reply_code.q.val() << 24;
                 }
-            } else if self.res_valid.q.val()
-                & ((!self.res_sent.q.val()) | (self.res_timer.q.val() == self.resend.val()))
-            {
+            } else if self.res_valid.q.val() & ((!self.res_sent.q.val()) | self.res_due.q.val()) {
                 self.tx_state.d.next = TxState::Sync;
                 self.tx_kind.d.next = 0x84.into();
                 self.tx_len.d.next = 6.into();
