@@ -489,15 +489,6 @@ impl Board {
         self.pin_file.rsplit('/').next().unwrap_or(self.pin_file)
     }
 
-    /// A pin-file line that constrains `net` to `mhz` for nextpnr. It
-    /// overrides the constraint nextpnr would derive for a PLL's output.
-    pub fn net_frequency_line(&self, net: &str, mhz: f64) -> String {
-        match self.family {
-            Family::Ice40 => format!("set_frequency {net} {mhz}"),
-            Family::Ecp5 => format!("FREQUENCY NET \"{net}\" {mhz} MHZ;"),
-        }
-    }
-
     /// The nextpnr option that takes the pin file: `--pcf` or `--lpf`.
     pub fn pin_file_option(&self) -> &'static str {
         match self.family {

@@ -61,16 +61,6 @@ pub struct BuildArgs {
     /// seed on a nearly full device: try a few and keep the best.
     #[arg(long)]
     seed: Option<u64>,
-    /// Place and route for this clock (MHz) instead of the hash clock. On
-    /// a nearly full device a looser target can place less tightly and
-    /// route in less time, and the routed design can run faster than its
-    /// target (not always: measure): e.g. `--freq 90 --route-freq 80`
-    /// builds a 90 MHz hash clock routed for 80. Timing is still judged
-    /// against the hash clock, from the routed Fmax (`--strict` fails if
-    /// it is below). Needs a PLL, i.e. a `--freq` other than the board's
-    /// oscillator.
-    #[arg(long, value_name = "MHZ")]
-    route_freq: Option<f64>,
     /// Build this Verilog file instead of the miner's board top level. Its
     /// top module must be `ferrominer_top` with ports clk_in, uart_rx,
     /// uart_tx and led[1:0].
@@ -115,7 +105,7 @@ fn design_for(
     protocol: ferrominer_hdl::board::Protocol,
     adders: ferrominer::build::Adders,
 ) -> Result<(Design, f64)> {
-    use ferrominer_hdl::top::{board_top_verilog, TopConfig, HASH_CLOCK_NET, TOP_MODULE};
+    use ferrominer_hdl::top::{board_top_verilog, TopConfig, TOP_MODULE};
     let cfg = TopConfig {
         family: match board.family {
             Family::Ice40 => ferrominer_hdl::pll::Family::Ice40,
@@ -137,7 +127,6 @@ fn design_for(
         Design {
             verilog: top.verilog,
             top: TOP_MODULE.to_string(),
-            hash_clock_net: top.pll.map(|_| HASH_CLOCK_NET.to_string()),
         },
         top.hash_hz / 1e6,
     ))
@@ -243,12 +232,7 @@ pub fn cmd_build(a: BuildArgs) -> Result<()> {
             let verilog = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
             let top = "ferrominer_top".to_string();
-            let design = Design {
-                verilog,
-                top,
-                hash_clock_net: None,
-            };
-            (design, a.freq)
+            (Design { verilog, top }, a.freq)
         }
         None => {
             let (design, mhz) =
@@ -268,7 +252,6 @@ pub fn cmd_build(a: BuildArgs) -> Result<()> {
         adders,
         router: a.router.into(),
         seed: a.seed,
-        route_mhz: a.route_freq,
     };
     eprintln!(
         "building `{}` for {} ({}) in {}",

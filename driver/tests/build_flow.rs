@@ -35,7 +35,6 @@ fn fixture() -> Design {
     Design {
         verilog: std::fs::read_to_string(&path).expect("read the fixture"),
         top: "ferrominer_top".to_string(),
-        hash_clock_net: None,
     }
 }
 
@@ -251,7 +250,6 @@ fn a_design_that_does_not_fit_gives_used_and_available() {
     let design = Design {
         verilog: TOO_MANY_RAMS.to_string(),
         top: "ferrominer_top".to_string(),
-        hash_clock_net: None,
     };
     let err = build_with(
         &design,

@@ -13,10 +13,6 @@ use rust_hdl::prelude::*;
 /// Name of the top module, which the pin files refer to.
 pub const TOP_MODULE: &str = "ferrominer_top";
 
-/// The net of the top level that carries the PLL's hash clock (when the
-/// top has a PLL): nextpnr takes clock constraints on it by this name.
-pub const HASH_CLOCK_NET: &str = "clockgen.pll_out";
-
 /// What the gateware needs to know about a board and a build.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TopConfig {

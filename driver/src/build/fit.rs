@@ -375,7 +375,6 @@ fn build_one(
         adders: fit.adders,
         router: fit.router,
         seed,
-        route_mhz: None,
     };
     match build(&d, board, &opts, &mut StatusOnly(progress)) {
         Ok(r) => Ok((r, actual)),

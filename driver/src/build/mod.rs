@@ -48,9 +48,6 @@ pub struct Design {
     pub verilog: String,
     /// The top module's name.
     pub top: String,
-    /// The net the hash clock runs on when a PLL makes it; `None` without
-    /// a PLL or for outside Verilog. [`BuildOptions::route_mhz`] needs it.
-    pub hash_clock_net: Option<String>,
 }
 
 /// How to build.
@@ -78,13 +75,6 @@ pub struct BuildOptions {
     /// percent on a full device: building a few seeds and keeping the best
     /// is the usual way to get the last of it.
     pub seed: Option<u64>,
-    /// The clock nextpnr places and routes for, MHz, when it is not the
-    /// hash clock (`None`: the hash clock). On a nearly full device a
-    /// looser target can route in less time, and the routed design can be
-    /// faster than the target. Timing is judged either way against
-    /// the hash clock, from the routed design's Fmax, which does not depend
-    /// on the target.
-    pub route_mhz: Option<f64>,
 }
 
 /// Which of nextpnr's routers to run.
@@ -197,7 +187,6 @@ impl BuildOptions {
             adders: Adders::default(),
             router: Router::default(),
             seed: None,
-            route_mhz: None,
         }
     }
 }
@@ -461,22 +450,12 @@ fn check(design: &Design, opts: &BuildOptions) -> Result<(), BuildError> {
             "top module `{top}` is not a plain Verilog identifier"
         )));
     }
-    for (what, mhz) in [
-        ("frequency", opts.freq_mhz),
-        ("routing frequency", opts.route_mhz),
-    ] {
-        if let Some(f) = mhz.filter(|f| !(f.is_finite() && *f > 0.0)) {
+    if let Some(f) = opts.freq_mhz {
+        if !(f.is_finite() && f > 0.0) {
             return Err(BuildError::Invalid(format!(
-                "{what} {f} MHz must be positive"
+                "frequency {f} MHz must be positive"
             )));
         }
-    }
-    if opts.route_mhz.is_some() && design.hash_clock_net.is_none() {
-        return Err(BuildError::Invalid(
-            "a routing frequency needs the hash clock to come from a PLL: \
-             give a hash clock (--freq) other than the board's oscillator"
-                .to_string(),
-        ));
     }
     if opts.cores == 0 || opts.unroll == 0 || opts.unroll > 64 {
         return Err(BuildError::Invalid(format!(
@@ -537,10 +516,7 @@ pub fn build_with(
     let out = &opts.out_dir;
     std::fs::create_dir_all(out).map_err(|e| io_err("create", out, e))?;
     write(&out.join(format!("{}.v", design.top)), &design.verilog)?;
-    write(
-        &out.join(board.pin_file_name()),
-        &pin_file(board, design, opts),
-    )?;
+    write(&out.join(board.pin_file_name()), board.pin_file_text())?;
     let script = out.join(SCRIPT);
     write(&script, &build_script(board, design, &commands))?;
     make_executable(&script);
@@ -592,7 +568,6 @@ pub fn build_with(
         board,
         top: &design.top,
         requested_mhz: opts.freq_mhz.unwrap_or_else(|| board.oscillator_mhz()),
-        route_mhz: opts.route_mhz,
         cores: opts.cores,
         unroll: opts.unroll,
         out_dir: out.clone(),
@@ -622,21 +597,6 @@ pub fn build_with(
     report.steps = steps;
     write_build_report(out, &report)?;
     Ok(report)
-}
-
-/// The board's pin file, plus the routing target on the hash clock's net
-/// when one is asked for.
-fn pin_file(board: &Board, design: &Design, opts: &BuildOptions) -> String {
-    let mut text = board.pin_file_text().to_string();
-    if let (Some(mhz), Some(net)) = (opts.route_mhz, &design.hash_clock_net) {
-        // Both pin-file formats take `#` comments.
-        text.push_str(&format!(
-            "\n# ferrominer build --route-freq: place and route for {mhz} MHz \
-             (timing is judged against the hash clock)\n{}\n",
-            board.net_frequency_line(net, mhz)
-        ));
-    }
-    text
 }
 
 fn write_build_report(out: &Path, report: &BuildReport) -> Result<(), BuildError> {
@@ -860,7 +820,6 @@ mod tests {
         Design {
             verilog: "module ferrominer_top; endmodule\n".into(),
             top: "ferrominer_top".into(),
-            hash_clock_net: None,
         }
     }
 
@@ -1075,40 +1034,6 @@ echo 'pack: icepack > pack.log'\n\
         opts.freq_mhz = None;
         opts.cores = 0;
         assert!(plan(&design(), board, &opts, &tools).is_err());
-    }
-
-    #[test]
-    fn a_routing_target_needs_a_pll_and_goes_into_the_pin_file() {
-        let tools = fake_tools(Family::Ecp5);
-        let board = Board::find("ulx3s-85f").unwrap();
-        let mut opts = BuildOptions::new("o");
-        opts.freq_mhz = Some(90.0);
-        opts.route_mhz = Some(80.0);
-        // Outside Verilog, or a top without a PLL: no net to constrain.
-        let e = plan(&design(), board, &opts, &tools).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("needs the hash clock to come from a PLL"),
-            "{e}"
-        );
-        let with_pll = Design {
-            hash_clock_net: Some("clockgen.pll_out".into()),
-            ..design()
-        };
-        plan(&with_pll, board, &opts, &tools).unwrap();
-        let lpf = pin_file(board, &with_pll, &opts);
-        assert!(lpf.starts_with(board.pin_file_text()));
-        assert!(
-            lpf.ends_with("FREQUENCY NET \"clockgen.pll_out\" 80 MHZ;\n"),
-            "{lpf}"
-        );
-        let ice = Board::find("alchitry-cu").unwrap();
-        assert!(pin_file(ice, &with_pll, &opts).ends_with("set_frequency clockgen.pll_out 80\n"));
-        // No target: the board's pin file as it is.
-        opts.route_mhz = None;
-        assert_eq!(pin_file(board, &with_pll, &opts), board.pin_file_text());
-        opts.route_mhz = Some(-1.0);
-        assert!(plan(&with_pll, board, &opts, &tools).is_err());
     }
 
     #[test]

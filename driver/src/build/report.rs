@@ -177,11 +177,6 @@ pub struct BuildReport {
     pub constraint_mhz: Option<f64>,
     /// The frequency asked for (`--freq`), MHz.
     pub requested_mhz: f64,
-    /// The target nextpnr placed and routed for, when it was not the hash
-    /// clock (`--route-freq`). The clock that nextpnr reports at this
-    /// constraint is the hash clock and is judged against `requested_mhz`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub route_mhz: Option<f64>,
     /// Every clock met its constraint.
     pub timing_met: bool,
     /// Every clock.
@@ -218,8 +213,6 @@ pub struct ReportContext<'a> {
     pub top: &'a str,
     /// Requested frequency, MHz.
     pub requested_mhz: f64,
-    /// The routing target, if not the requested frequency.
-    pub route_mhz: Option<f64>,
     /// N.
     pub cores: usize,
     /// U.
@@ -292,23 +285,11 @@ impl BuildReport {
         let clocks: Vec<ClockFmax> = pnr
             .fmax
             .iter()
-            .map(|(name, f)| {
-                // nextpnr timed the hash clock against the routing target;
-                // the board runs it at the requested clock.
-                let routed_for_target = ctx
-                    .route_mhz
-                    .is_some_and(|r| (f.constraint - r).abs() <= 1e-3 * r);
-                let constraint = if routed_for_target {
-                    ctx.requested_mhz
-                } else {
-                    f.constraint
-                };
-                ClockFmax {
-                    name: name.clone(),
-                    achieved_mhz: f.achieved,
-                    constraint_mhz: constraint,
-                    met: f.achieved >= constraint,
-                }
+            .map(|(name, f)| ClockFmax {
+                name: name.clone(),
+                achieved_mhz: f.achieved,
+                constraint_mhz: f.constraint,
+                met: f.achieved >= f.constraint,
             })
             .collect();
         // The main clock: the highest constraint; among equals the slowest.
@@ -330,7 +311,6 @@ impl BuildReport {
             fmax_mhz,
             constraint_mhz: main.map(|c| c.constraint_mhz),
             requested_mhz: ctx.requested_mhz,
-            route_mhz: ctx.route_mhz,
             timing_met: clocks.iter().all(|c| c.met),
             clocks,
             cores: ctx.cores,
@@ -408,14 +388,6 @@ impl BuildReport {
             None => {
                 let _ = writeln!(s, "no clocks (requested {:.2} MHz)", self.requested_mhz);
             }
-        }
-        if let Some(r) = self.route_mhz {
-            let _ = writeln!(
-                s,
-                "Placed and routed for {r:.2} MHz (--route-freq); timing is judged against the \
-                 requested {:.2} MHz",
-                self.requested_mhz
-            );
         }
         if let Some(c) = self.constraint_mhz {
             if (c - self.requested_mhz).abs() > 0.01 * self.requested_mhz {
@@ -541,7 +513,6 @@ mod tests {
             board: Board::find(board).unwrap(),
             top: "ferrominer_top",
             requested_mhz: 12.0,
-            route_mhz: None,
             cores: 2,
             unroll: 8,
             out_dir: PathBuf::from("out"),
@@ -633,46 +604,6 @@ mod tests {
             ),
             "{md}"
         );
-    }
-
-    #[test]
-    fn a_clock_routed_for_a_looser_target_is_judged_against_the_hash_clock() {
-        // nextpnr 0.11 timed the hash clock against an 80 MHz routing
-        // target (its constraint as a float of the period); the PLL runs
-        // it at 88 MHz.
-        let report = |achieved: f64| {
-            NextpnrReport::from_json(&format!(
-                r#"{{"fmax": {{"$glbnet$clockgen.pll_out":
-                    {{"achieved": {achieved}, "constraint": 80.00003}}}}}}"#
-            ))
-            .unwrap()
-        };
-        let routed = ReportContext {
-            requested_mhz: 88.0,
-            route_mhz: Some(80.0),
-            ..ctx("ulx3s-85f")
-        };
-        let fast = BuildReport::new(&routed, &report(91.5), BTreeMap::new());
-        assert!(fast.timing_met);
-        assert_eq!(fast.constraint_mhz, Some(88.0));
-        assert_eq!(fast.clocks[0].constraint_mhz, 88.0);
-        let md = fast.to_markdown();
-        assert!(
-            md.contains("Placed and routed for 80.00 MHz (--route-freq)"),
-            "{md}"
-        );
-        assert!(md.contains("timing met"), "{md}");
-        assert_eq!(serde_json::to_value(&fast).unwrap()["route_mhz"], 80.0);
-        // Faster than the target, slower than the hash clock: not met.
-        let slow = BuildReport::new(&routed, &report(85.0), BTreeMap::new());
-        assert!(!slow.timing_met);
-        assert!(slow.to_markdown().contains("timing NOT met"));
-        // Without a routing target the field is left out of the JSON.
-        let plain = BuildReport::new(&ctx("ulx3s-85f"), &report(91.5), BTreeMap::new());
-        assert!(serde_json::to_value(&plain)
-            .unwrap()
-            .get("route_mhz")
-            .is_none());
     }
 
     #[test]
