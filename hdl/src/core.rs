@@ -452,9 +452,11 @@ impl Logic for MinerCore {
         self.phase.d.next = self.phase_next.val();
         self.phase2.d.next = self.phase_next.val() - self.second_lag.val();
         // The second ring's next phase is also counted from its own
-        // register (`phase2` always holds `phase - second_lag`), so that
-        // the subtraction stays off the path to its stage 0's K table,
-        // which was the 25F's critical path.
+        // register (`phase2` holds `phase - second_lag` from the first clock
+        // edge on, long before any work arrives), so that the subtraction
+        // stays off the path to its stage 0's K table, which was the 25F's
+        // critical path. Counting `phase2` alone instead would need it to
+        // power up at `-second_lag`: rust-hdl registers start at zero.
         self.phase2_next.next = self.phase2.q.val();
         if self.enable.val() {
             self.phase2_next.next = self.phase2.q.val() + 1;
