@@ -171,26 +171,31 @@ fn done_follows_the_last_result() {
 
 /// New work can arrive at any cycle of the period, including the last 16,
 /// where a streaming core (U = 1) is already shifting in the message of the
-/// nonce it would issue next. Switching from random work to a real block's
-/// window that *starts* at the block's nonce, at 16 cycle offsets spread
-/// over the period, must always find that nonce: it is the first slot of
-/// the new work, the one streamed in around the switch.
+/// nonce it would issue next, and the cycle before a `take`, where a ring
+/// of several stages (U = 8) loads its next slot. Switching from random
+/// work to a real block's window that *starts* at the block's nonce, at 16
+/// cycle offsets spread over the period, must always find that nonce: it
+/// is the first slot of the new work, the one streamed in or loaded around
+/// the switch.
 #[test]
-fn new_work_at_every_phase_of_a_streaming_core() {
+fn new_work_at_every_phase() {
     let mut rng = seeded_rng("new_work_at_every_phase");
     let b = &real_blocks()[0];
-    let mut sim = CoreSim::new(1).unwrap();
-    assert!(sim.shape().stream);
-    for offset in (0..64).step_by(4) {
-        let old = Work::from_header(&random_header(&mut rng), 0, 1000).unwrap();
-        let new = block_window(b, 0, 2).with_job_id(7);
-        sim.start(&job(&old)).unwrap();
-        for _ in 0..200 + offset {
-            sim.step().unwrap();
+    for unroll in [1, 8] {
+        let mut sim = CoreSim::new(unroll).unwrap();
+        assert_eq!(sim.shape().stream, unroll == 1);
+        assert_eq!(sim.shape().loads_at_last_stage, unroll == 8);
+        for offset in (0..64).step_by(4) {
+            let old = Work::from_header(&random_header(&mut rng), 0, 1000).unwrap();
+            let new = block_window(b, 0, 2).with_job_id(7);
+            sim.start(&job(&old)).unwrap();
+            for _ in 0..200 + offset {
+                sim.step().unwrap();
+            }
+            let (found, _) = sim.run(&job(&new)).unwrap();
+            let got = nonces_tagged(&found, 7);
+            assert_eq!(got, reference_hits(&new), "U={unroll} offset {offset}");
+            assert!(got.contains(&b.nonce), "U={unroll} offset {offset}");
         }
-        let (found, _) = sim.run(&job(&new)).unwrap();
-        let got = nonces_tagged(&found, 7);
-        assert_eq!(got, reference_hits(&new), "offset {offset}");
-        assert!(got.contains(&b.nonce), "offset {offset}");
     }
 }

@@ -142,6 +142,10 @@ pub struct CoreShape {
     /// Whether both rings stream their message words in (rings of one
     /// stage, `U = 1`; see [`crate::round::RoundStage`]).
     pub stream: bool,
+    /// Whether both rings load their new slots into their last stage, a
+    /// cycle before stage 0 needs them (rings of several stages and passes,
+    /// `1 < U < 64`; see [`Transform`]).
+    pub loads_at_last_stage: bool,
     /// Issue slots from a nonce's issue to its compare register:
     /// `U` first-transform stages, the finalize register, the second
     /// transform's stages. The reported nonce is the issue counter minus this.
@@ -161,6 +165,7 @@ impl CoreShape {
             passes: r,
             second_stages,
             stream: u == 1,
+            loads_at_last_stage: Transform::loads_at_last_stage(u, r),
             latency_issues: u + 1 + second_stages,
         })
     }
@@ -171,10 +176,15 @@ impl CoreShape {
     }
 
     /// Cycles by which the second ring's period lags the first's: one for
-    /// the finalize register, or when streaming [`STREAM_SECOND_LAG`].
+    /// the finalize register, one more where the rings load their new slots
+    /// a cycle early (the second ring loads the finalize register's digest
+    /// the cycle after it is written), or when streaming
+    /// [`STREAM_SECOND_LAG`].
     pub fn second_lag(&self) -> usize {
         if self.stream {
             STREAM_SECOND_LAG
+        } else if self.loads_at_last_stage {
+            2
         } else {
             1
         }
@@ -226,6 +236,14 @@ impl CoreShape {
 ///   output word is computed;
 /// - the found nonce is not carried down the pipeline: it is the issue
 ///   counter minus the pipeline latency [`CoreShape::latency_issues`];
+/// - at `1 < U < 64` both rings load each new slot into their last stage's
+///   register a cycle before stage 0 needs it (see [`Transform`]), so the
+///   ring's loop has no multiplexer: the first ring's entry reads the nonce
+///   counter's next value, the second ring runs a cycle further behind
+///   (reading the finalize register), and the compare reads the counter a
+///   cycle late to match. A load in `start`'s own cycle would read the old
+///   work's `h + K[0] + W[0]`: it is flushed, and the counter skips the
+///   `take` after it;
 /// - at `U = 1` both rings stream each slot's message in during the last 16
 ///   rounds of the slot before it, so a stage keeps only five window words
 ///   in registers and two delay lines in block RAM (see
@@ -272,6 +290,7 @@ pub struct MinerCore {
     enable: Signal<Local, Bit>,
     enable_global: GlobalBuffer,
     advance: Signal<Local, Bit>,
+    skip: DFF<Bit>,
     phase_next: Signal<Local, Bits<6>>,
     pass_next: Signal<Local, Bits<6>>,
     phase: DFF<Bits<6>>,
@@ -283,7 +302,11 @@ pub struct MinerCore {
     take2: DFF<Bit>,
     taking2: Signal<Local, Bit>,
     nonce_ctr: DFF<Word>,
+    nonce_issued: Signal<Local, Word>,
+    nonce_lag: DFF<Word>,
+    nonce_seen: Signal<Local, Word>,
     issuing: DFF<Bit>,
+    entry_valid: Signal<Local, Bit>,
     drain: DFF<Bits<8>>,
     tag_reg: DFF<Bits<8>>,
     nonce_word: WordFn,
@@ -303,6 +326,9 @@ pub struct MinerCore {
     shift: Constant<Bits<6>>,
     pipeline: Constant<Bit>,
     stream: Constant<Bit>,
+    looped: Constant<Bit>,
+    last_phase: Constant<Bits<6>>,
+    load_below: Constant<Bits<6>>,
     feed_from: Constant<Bits<6>>,
     second_lag: Constant<Bits<6>>,
     latency: Constant<Word>,
@@ -354,6 +380,7 @@ impl MinerCore {
             enable: Default::default(),
             enable_global: Default::default(),
             advance: Default::default(),
+            skip: Default::default(),
             phase_next: Default::default(),
             pass_next: Default::default(),
             phase: Default::default(),
@@ -365,7 +392,11 @@ impl MinerCore {
             take2: Default::default(),
             taking2: Default::default(),
             nonce_ctr: Default::default(),
+            nonce_issued: Default::default(),
+            nonce_lag: Default::default(),
+            nonce_seen: Default::default(),
             issuing: Default::default(),
+            entry_valid: Default::default(),
             drain: Default::default(),
             tag_reg: Default::default(),
             nonce_word: WordFn::new(WordFnKind::ByteSwap),
@@ -385,6 +416,9 @@ impl MinerCore {
             shift: Constant::new((unroll.trailing_zeros() as u64).into()),
             pipeline: Constant::new(r == 1),
             stream: Constant::new(shape.stream),
+            looped: Constant::new(shape.loads_at_last_stage),
+            last_phase: Constant::new(63.into()),
+            load_below: Constant::new(((unroll - 1) as u64).into()),
             feed_from: Constant::new((FEED_FROM as u64).into()),
             second_lag: Constant::new((shape.second_lag() as u64).into()),
             latency: Constant::new(Word(shape.latency_issues as u32)),
@@ -415,8 +449,8 @@ impl Logic for MinerCore {
         self.fin.clock.next = self.clock.val();
         self.entry_hkw.clock.next = self.clock.val();
         dff_setup!(
-            self, clock, hold, phase, take, phase2, take2, nonce_ctr, issuing, drain, tag_reg,
-            fin_valid, cmp
+            self, clock, hold, phase, take, phase2, take2, nonce_ctr, nonce_lag, issuing, drain,
+            tag_reg, fin_valid, cmp, skip
         );
         self.fin.d.next = self.fin.q.val();
 
@@ -468,11 +502,34 @@ impl Logic for MinerCore {
         self.pass2_next.next = self.phase2_next.val() >> self.shift.val();
         self.take.d.next = self.pass_next.val() == 0;
         self.take2.d.next = self.pass2_next.val() == 0;
+        // The rings that load a cycle early register `load`, high in the
+        // cycle before each `take`: phases 63 and 0 to U - 2. (Compared
+        // directly, not as `(phase + 1) / U == 0`: a second increment in
+        // series was the 45F's critical path.)
+        self.first.load_next.next = (self.phase_next.val() == self.last_phase.val())
+            | (self.phase_next.val() < self.load_below.val());
+        self.second.load_next.next = (self.phase2_next.val() == self.last_phase.val())
+            | (self.phase2_next.val() < self.load_below.val());
         // Fully unrolled, every cycle is a `take` cycle: a constant, so
         // synthesis removes the rings' input multiplexers.
         self.taking.next = self.take.q.val() | self.pipeline.val();
         self.taking2.next = self.take2.q.val() | self.pipeline.val();
         self.advance.next = self.enable.val() & self.taking.val();
+        // A ring that loads a cycle early may load in `start`'s own cycle,
+        // where the registered `h + K[0] + W[0]` is still the old work's:
+        // that load is flushed, so the `take` after it issues nothing and
+        // the counter waits (`skip`, held through a stall). Restarting the
+        // period instead would put `start`, which comes from far away,
+        // into the count that addresses the K tables.
+        if self.enable.val() {
+            self.skip.d.next = false;
+        }
+        if self.start.val() {
+            self.skip.d.next = true;
+        }
+        if self.looped.val() & self.skip.q.val() {
+            self.advance.next = false;
+        }
 
         // Issue: one nonce per `take` cycle. The counter keeps counting
         // after the range ends so that the latency correction stays exact.
@@ -490,6 +547,24 @@ impl Logic for MinerCore {
             self.issuing.d.next = self.run.val();
             self.drain.d.next = 0.into();
             self.tag_reg.d.next = self.tag.val();
+        }
+        // The nonce of the slot entering the first ring: the counter, or
+        // where the ring loads a cycle early, its next value (the nonce the
+        // old mux would have taken in the next cycle).
+        self.nonce_issued.next = self.nonce_ctr.q.val();
+        self.entry_valid.next = self.issuing.q.val();
+        if self.looped.val() {
+            self.nonce_issued.next = self.nonce_ctr.d.val();
+            self.entry_valid.next = self.issuing.d.val();
+        }
+        // The counter a cycle late, for the compare where the second ring
+        // runs a cycle further behind (see `CoreShape::second_lag`).
+        if self.enable.val() {
+            self.nonce_lag.d.next = self.nonce_ctr.q.val();
+        }
+        self.nonce_seen.next = self.nonce_ctr.q.val();
+        if self.looped.val() {
+            self.nonce_seen.next = self.nonce_lag.q.val();
         }
 
         // First transform: the header's second block from the midstate.
@@ -516,8 +591,8 @@ impl Logic for MinerCore {
         // The header stores the nonce little-endian; SHA-256 reads words
         // big-endian, so in header order the message word is the counter
         // byte-swapped. In big-endian order it is the counter itself.
-        self.nonce_word.x.next = self.nonce_ctr.q.val();
-        self.nonce_msg.next = self.nonce_ctr.q.val();
+        self.nonce_word.x.next = self.nonce_issued.val();
+        self.nonce_msg.next = self.nonce_issued.val();
         if self.header_order.val() {
             self.nonce_msg.next = self.nonce_word.y.val();
         }
@@ -527,7 +602,7 @@ impl Logic for MinerCore {
         // adders are not in series with stage 0's round.
         self.entry_hkw.d.next = (self.midstate.val().h + self.k0.val()) + self.tail.val().w0;
         self.first.entry.next.hkw = self.entry_hkw.q.val();
-        self.first.entry_valid.next = self.issuing.q.val();
+        self.first.entry_valid.next = self.entry_valid.val();
 
         // Streaming rings (U = 1) take their message words one per cycle in
         // cycles 48..63 of their period: the first ring the block of the
@@ -585,7 +660,7 @@ impl Logic for MinerCore {
         if self.enable.val() {
             self.cmp.d.next.hit = (self.taking2.val() & self.second.out_valid.val())
                 & (self.top.y.val() <= self.threshold.val());
-            self.cmp.d.next.nonce = self.nonce_ctr.q.val() - self.latency.val();
+            self.cmp.d.next.nonce = self.nonce_seen.val() - self.latency.val();
             self.cmp.d.next.tag = self.tag_reg.q.val();
         }
 

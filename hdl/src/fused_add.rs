@@ -123,42 +123,52 @@ impl Logic for FusedAdd {
             FusedFn::Ch => "(x & y) ^ (~x & z)",
             FusedFn::Maj => "(x & y) ^ (x & z) ^ (y & z)",
         };
-        let init = self._f.init();
-        Verilog::Custom(format!(
-            "`ifdef {ECP5_CARRY_DEFINE}\n\
-             wire [31:0] s;\n\
-             wire [16:0] c;\n\
-             assign c[0] = 1'b0;\n\
-             genvar i;\n\
-             generate for (i = 0; i < 16; i = i + 1) begin : pair\n\
-             CCU2C #(.INIT0(16'h{init:04x}), .INIT1(16'h{init:04x}), .INJECT1_0(\"NO\"), .INJECT1_1(\"NO\")) cc (\n\
-             .CIN(c[i]), .A0(x[2*i]), .B0(a[2*i]), .C0(y[2*i]), .D0(z[2*i]),\n\
-             .A1(x[2*i+1]), .B1(a[2*i+1]), .C1(y[2*i+1]), .D1(z[2*i+1]),\n\
-             .S0(s[2*i]), .S1(s[2*i+1]), .COUT(c[i+1]));\n\
-             end endgenerate\n\
-             always @(*) out = s;\n\
-             `else\n\
-             always @(*) out = a + ({f});\n\
-             `endif\n"
-        ))
+        ccu2c_chain(
+            self._f.init(),
+            ["x[#]", "a[#]", "y[#]", "z[#]"],
+            &format!("a + ({f})"),
+        )
     }
+}
+
+/// Verilog for a block whose 32-bit `out` is one chain of ECP5 `CCU2C`
+/// cells with LUT table `init` where [`ECP5_CARRY_DEFINE`] is defined, and
+/// `out = plain` elsewhere. `inputs` are the LUT inputs `A`, `B`, `C`, `D`
+/// of bit `k`, with `#` standing for `k`.
+pub(crate) fn ccu2c_chain(init: u16, inputs: [&str; 4], plain: &str) -> Verilog {
+    let ports = |half: usize, bit: &str| -> String {
+        ["A", "B", "C", "D"]
+            .iter()
+            .zip(inputs)
+            .map(|(port, input)| format!(".{port}{half}({})", input.replace('#', bit)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (low, high) = (ports(0, "2*i"), ports(1, "2*i+1"));
+    Verilog::Custom(format!(
+        "`ifdef {ECP5_CARRY_DEFINE}\n\
+         wire [31:0] s;\n\
+         wire [16:0] c;\n\
+         assign c[0] = 1'b0;\n\
+         genvar i;\n\
+         generate for (i = 0; i < 16; i = i + 1) begin : pair\n\
+         CCU2C #(.INIT0(16'h{init:04x}), .INIT1(16'h{init:04x}), .INJECT1_0(\"NO\"), .INJECT1_1(\"NO\")) cc (\n\
+         .CIN(c[i]), {low},\n\
+         {high},\n\
+         .S0(s[2*i]), .S1(s[2*i+1]), .COUT(c[i+1]));\n\
+         end endgenerate\n\
+         always @(*) out = s;\n\
+         `else\n\
+         always @(*) out = {plain};\n\
+         `endif\n"
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{model, settle, w};
+    use crate::testing::{ccu2c_half, model, settle, w};
     use rand::Rng;
-
-    /// One half of yosys's `CCU2C` model (`ecp5/ccu2c_sim.vh`) with
-    /// `INJECT1 = "NO"`: `(sum, carry out)`.
-    fn ccu2c_half(init: u16, a: bool, b: bool, c: bool, d: bool, cin: bool) -> (bool, bool) {
-        let lut = |i: usize| init >> i & 1 == 1;
-        let p =
-            lut(usize::from(a) | usize::from(b) << 1 | usize::from(c) << 2 | usize::from(d) << 3);
-        let g = lut(usize::from(a) | usize::from(b) << 1);
-        (p ^ cin, if p { cin } else { g })
-    }
 
     /// `f` from the test models (not from [`FusedFn::apply`]).
     fn model_f(f: FusedFn, x: u32, y: u32, z: u32) -> u32 {

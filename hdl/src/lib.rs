@@ -7,6 +7,7 @@
 //! - [`functions`]: Ch and Maj;
 //! - [`carry_save`]: a 3:2 compressor, for the round's `T1`;
 //! - [`fused_add`]: `a + Ch` or `a + Maj` in one ECP5 carry chain;
+//! - [`load_add`]: `load ? v : x + y` in one ECP5 carry chain;
 //! - [`schedule`]: one message-schedule step;
 //! - [`constants`]: the K table, the IV and the padding words;
 //! - [`round`]: one round stage (round + schedule step + register), with
@@ -32,6 +33,7 @@ pub mod fused_add;
 pub mod global_buffer;
 pub mod icarus;
 pub mod krom;
+pub mod load_add;
 pub mod pll;
 pub mod protocol;
 pub mod reg;

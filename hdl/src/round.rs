@@ -6,6 +6,7 @@ use crate::delay_line::DelayLine;
 use crate::functions::{Ch, Maj};
 use crate::fused_add::{FusedAdd, FusedFn};
 use crate::krom::KRom;
+use crate::load_add::LoadAdd;
 use crate::reg::DataReg;
 use crate::schedule::ScheduleStep;
 use crate::slot::Slot;
@@ -65,6 +66,15 @@ use rust_hdl::prelude::*;
 /// `w15`) in registers: `w1` comes from a line of [`STREAM_W1_DELAY`]
 /// and `w9` from one of [`STREAM_W9_DELAY`], both written with the new word.
 /// That removes eleven of the window's sixteen registers.
+///
+/// **The ring's entry** (the last stage of a ring that slots go round more
+/// than once, see [`crate::transform`]): on cycles where its `loads` are
+/// high, the register takes the ring's new slot on `entry` instead of the
+/// round's result, which goes out on `result` for the ring's exit
+/// register. Stage 0 then reads the last stage's register directly, with
+/// no multiplexer on the ring's loop. The words that come out of an adder
+/// (`a'`, `e'`, `hkw`) are selected inside that adder's carry chain
+/// ([`LoadAdd`]), so that the select adds no LUT level to the round.
 #[derive(LogicBlock)]
 pub struct RoundStage {
     /// Clock.
@@ -102,6 +112,17 @@ pub struct RoundStage {
     pub feed: Signal<In, Word>,
     /// Stream mode: high in the slot's last 16 rounds.
     pub feeding: Signal<In, Bit>,
+    /// The ring's entry stage only: bit `k` high loads word `k` of `entry`
+    /// (`a..h`, `hkw`, `w0..w15`) into the register in place of the
+    /// round's result, bit 25 loads `entry_valid`. Ignored elsewhere.
+    pub loads: Signal<In, Bits<32>>,
+    /// The ring's new slot, for the entry stage.
+    pub entry: Signal<In, Slot>,
+    /// Whether `entry` holds a nonce.
+    pub entry_valid: Signal<In, Bit>,
+    /// The round's result: what the register takes when it does not load
+    /// `entry`.
+    pub result: Signal<Out, Slot>,
     data: DataReg<Slot>,
     valid: DFF<Bit>,
     line: DelayLine,
@@ -130,6 +151,14 @@ pub struct RoundStage {
     t1: Signal<Local, Word>,
     t2: Signal<Local, Word>,
     schedule: ScheduleStep,
+    // `g + K[t+1]`, the first sum of the next `hkw`.
+    gk: Signal<Local, Word>,
+    // The ring's entry stage only: `a'`, `e'` and `hkw`, or the entry's.
+    load_a: Vec<LoadAdd>,
+    load_e: Vec<LoadAdd>,
+    load_hkw: Vec<LoadAdd>,
+    // 1 for the ring's entry stage, else 0.
+    _entries: usize,
 }
 
 /// The first stage of a ring that takes `w1` from a delay line: the word
@@ -189,6 +218,16 @@ impl RoundStage {
 
     /// Like [`new`](Self::new), adding `T1` as `t1` says.
     pub fn with_t1(index: usize, stride: usize, passes: usize, t1: T1Adder) -> Self {
+        Self::build(index, stride, passes, t1, false)
+    }
+
+    /// Like [`with_t1`](Self::with_t1), for the ring's entry stage: its
+    /// register can load the ring's new slot (see `loads`).
+    pub fn entry_stage(index: usize, stride: usize, passes: usize, t1: T1Adder) -> Self {
+        Self::build(index, stride, passes, t1, true)
+    }
+
+    fn build(index: usize, stride: usize, passes: usize, t1: T1Adder, entry: bool) -> Self {
         assert!(
             passes >= 1 && index < stride && index + (passes - 1) * stride < 64,
             "rounds out of range"
@@ -220,6 +259,10 @@ impl RoundStage {
             in_w9: Default::default(),
             feed: Default::default(),
             feeding: Default::default(),
+            loads: Default::default(),
+            entry: Default::default(),
+            entry_valid: Default::default(),
+            result: Default::default(),
             data: Default::default(),
             valid: Default::default(),
             line: DelayLine::new(line_delay),
@@ -252,6 +295,17 @@ impl RoundStage {
             t1: Default::default(),
             t2: Default::default(),
             schedule: Default::default(),
+            gk: Default::default(),
+            load_a: (0..usize::from(entry))
+                .map(|_| Default::default())
+                .collect(),
+            load_e: (0..usize::from(entry))
+                .map(|_| Default::default())
+                .collect(),
+            load_hkw: (0..usize::from(entry))
+                .map(|_| Default::default())
+                .collect(),
+            _entries: usize::from(entry),
         }
     }
 }
@@ -326,43 +380,139 @@ impl Logic for RoundStage {
         } else {
             self.k_next.next = self.k_const.val();
         }
-        // The register: the round's result, or hold when stalled.
+        // The round's result.
+        // a' = T1 + T2 and e' = d + T1.
+        self.result.next.a = self.t1.val() + self.t2.val();
+        self.result.next.b = self.slot_in.val().a;
+        self.result.next.c = self.slot_in.val().b;
+        self.result.next.d = self.slot_in.val().c;
+        self.result.next.e = self.slot_in.val().d + self.t1.val();
+        self.result.next.f = self.slot_in.val().e;
+        self.result.next.g = self.slot_in.val().f;
+        self.result.next.h = self.slot_in.val().g;
+        self.result.next.w0 = self.slot_in.val().w1;
+        if self.use_line.val() {
+            self.result.next.w1 = self.line.q.val();
+        } else {
+            self.result.next.w1 = self.slot_in.val().w2;
+        }
+        self.result.next.w2 = self.slot_in.val().w3;
+        self.result.next.w3 = self.slot_in.val().w4;
+        self.result.next.w4 = self.slot_in.val().w5;
+        self.result.next.w5 = self.slot_in.val().w6;
+        self.result.next.w6 = self.slot_in.val().w7;
+        self.result.next.w7 = self.slot_in.val().w8;
+        self.result.next.w8 = self.slot_in.val().w9;
+        self.result.next.w9 = self.slot_in.val().w10;
+        for i in 0..self._line9s {
+            self.result.next.w9 = self.line9[i].q.val();
+        }
+        self.result.next.w10 = self.slot_in.val().w11;
+        self.result.next.w11 = self.slot_in.val().w12;
+        self.result.next.w12 = self.slot_in.val().w13;
+        self.result.next.w13 = self.slot_in.val().w14;
+        self.result.next.w14 = self.slot_in.val().w15;
+        self.result.next.w15 = self.new_word.val();
+        self.gk.next = self.slot_in.val().g + self.k_next.val();
+        self.result.next.hkw = self.gk.val() + self.slot_in.val().w1;
+        // The ring's entry stage: its adders' words with the entry's
+        // selected inside their carry chains.
+        for i in 0..self._entries {
+            self.load_a[i].load.next = self.loads.val().get_bit(0);
+            self.load_a[i].v.next = self.entry.val().a;
+            self.load_a[i].x.next = self.t1.val();
+            self.load_a[i].y.next = self.t2.val();
+            self.load_e[i].load.next = self.loads.val().get_bit(4);
+            self.load_e[i].v.next = self.entry.val().e;
+            self.load_e[i].x.next = self.slot_in.val().d;
+            self.load_e[i].y.next = self.t1.val();
+            self.load_hkw[i].load.next = self.loads.val().get_bit(8);
+            self.load_hkw[i].v.next = self.entry.val().hkw;
+            self.load_hkw[i].x.next = self.gk.val();
+            self.load_hkw[i].y.next = self.slot_in.val().w1;
+        }
+        // The register: the round's result, or hold when stalled. The
+        // ring's entry stage takes the new slot where `loads` says (written
+        // in this branch, so that synthesis sees one select behind the
+        // register's enable). `flush` still wins: the core never loads new
+        // work in its cycle.
         if self.enable.val() {
-            // a' = T1 + T2 and e' = d + T1.
-            self.data.d.next.a = self.t1.val() + self.t2.val();
-            self.data.d.next.b = self.slot_in.val().a;
-            self.data.d.next.c = self.slot_in.val().b;
-            self.data.d.next.d = self.slot_in.val().c;
-            self.data.d.next.e = self.slot_in.val().d + self.t1.val();
-            self.data.d.next.f = self.slot_in.val().e;
-            self.data.d.next.g = self.slot_in.val().f;
-            self.data.d.next.h = self.slot_in.val().g;
-            self.data.d.next.w0 = self.slot_in.val().w1;
-            if self.use_line.val() {
-                self.data.d.next.w1 = self.line.q.val();
-            } else {
-                self.data.d.next.w1 = self.slot_in.val().w2;
-            }
-            self.data.d.next.w2 = self.slot_in.val().w3;
-            self.data.d.next.w3 = self.slot_in.val().w4;
-            self.data.d.next.w4 = self.slot_in.val().w5;
-            self.data.d.next.w5 = self.slot_in.val().w6;
-            self.data.d.next.w6 = self.slot_in.val().w7;
-            self.data.d.next.w7 = self.slot_in.val().w8;
-            self.data.d.next.w8 = self.slot_in.val().w9;
-            self.data.d.next.w9 = self.slot_in.val().w10;
-            for i in 0..self._line9s {
-                self.data.d.next.w9 = self.line9[i].q.val();
-            }
-            self.data.d.next.w10 = self.slot_in.val().w11;
-            self.data.d.next.w11 = self.slot_in.val().w12;
-            self.data.d.next.w12 = self.slot_in.val().w13;
-            self.data.d.next.w13 = self.slot_in.val().w14;
-            self.data.d.next.w14 = self.slot_in.val().w15;
-            self.data.d.next.w15 = self.new_word.val();
-            self.data.d.next.hkw =
-                (self.slot_in.val().g + self.k_next.val()) + self.slot_in.val().w1;
+            self.data.d.next = self.result.val();
             self.valid.d.next = self.in_valid.val();
+            for i in 0..self._entries {
+                self.data.d.next.a = self.load_a[i].out.val();
+                if self.loads.val().get_bit(1) {
+                    self.data.d.next.b = self.entry.val().b;
+                }
+                if self.loads.val().get_bit(2) {
+                    self.data.d.next.c = self.entry.val().c;
+                }
+                if self.loads.val().get_bit(3) {
+                    self.data.d.next.d = self.entry.val().d;
+                }
+                self.data.d.next.e = self.load_e[i].out.val();
+                if self.loads.val().get_bit(5) {
+                    self.data.d.next.f = self.entry.val().f;
+                }
+                if self.loads.val().get_bit(6) {
+                    self.data.d.next.g = self.entry.val().g;
+                }
+                if self.loads.val().get_bit(7) {
+                    self.data.d.next.h = self.entry.val().h;
+                }
+                self.data.d.next.hkw = self.load_hkw[i].out.val();
+                if self.loads.val().get_bit(9) {
+                    self.data.d.next.w0 = self.entry.val().w0;
+                }
+                if self.loads.val().get_bit(10) {
+                    self.data.d.next.w1 = self.entry.val().w1;
+                }
+                if self.loads.val().get_bit(11) {
+                    self.data.d.next.w2 = self.entry.val().w2;
+                }
+                if self.loads.val().get_bit(12) {
+                    self.data.d.next.w3 = self.entry.val().w3;
+                }
+                if self.loads.val().get_bit(13) {
+                    self.data.d.next.w4 = self.entry.val().w4;
+                }
+                if self.loads.val().get_bit(14) {
+                    self.data.d.next.w5 = self.entry.val().w5;
+                }
+                if self.loads.val().get_bit(15) {
+                    self.data.d.next.w6 = self.entry.val().w6;
+                }
+                if self.loads.val().get_bit(16) {
+                    self.data.d.next.w7 = self.entry.val().w7;
+                }
+                if self.loads.val().get_bit(17) {
+                    self.data.d.next.w8 = self.entry.val().w8;
+                }
+                if self.loads.val().get_bit(18) {
+                    self.data.d.next.w9 = self.entry.val().w9;
+                }
+                if self.loads.val().get_bit(19) {
+                    self.data.d.next.w10 = self.entry.val().w10;
+                }
+                if self.loads.val().get_bit(20) {
+                    self.data.d.next.w11 = self.entry.val().w11;
+                }
+                if self.loads.val().get_bit(21) {
+                    self.data.d.next.w12 = self.entry.val().w12;
+                }
+                if self.loads.val().get_bit(22) {
+                    self.data.d.next.w13 = self.entry.val().w13;
+                }
+                if self.loads.val().get_bit(23) {
+                    self.data.d.next.w14 = self.entry.val().w14;
+                }
+                if self.loads.val().get_bit(24) {
+                    self.data.d.next.w15 = self.entry.val().w15;
+                }
+                if self.loads.val().get_bit(25) {
+                    self.valid.d.next = self.entry_valid.val();
+                }
+            }
         } else {
             self.data.d.next = self.data.q.val();
         }

@@ -24,6 +24,17 @@ pub fn tick<B: Block>(b: &mut B, clock: impl Fn(&mut B) -> &mut Signal<In, Clock
     settle(b);
 }
 
+/// One half of yosys's `CCU2C` model (`ecp5/ccu2c_sim.vh`) with
+/// `INJECT1 = "NO"`, for LUT inputs `A..D` = `a..d` and truth table `init`:
+/// `(sum, carry out)`. The carry out is `cin` where the LUT4 is high, else
+/// the LUT2 of `A` and `B` that reads the same table at `C = D = 0`.
+pub fn ccu2c_half(init: u16, a: bool, b: bool, c: bool, d: bool, cin: bool) -> (bool, bool) {
+    let lut = |i: usize| init >> i & 1 == 1;
+    let p = lut(usize::from(a) | usize::from(b) << 1 | usize::from(c) << 2 | usize::from(d) << 3);
+    let g = lut(usize::from(a) | usize::from(b) << 1);
+    (p ^ cin, if p { cin } else { g })
+}
+
 /// Native word to a datapath [`Word`](crate::word::Word).
 pub fn w(x: u32) -> crate::word::Word {
     crate::word::Word(x)

@@ -1,6 +1,7 @@
 //! A ring of round stages: one SHA-256 transform.
 
 use crate::fanout::FanoutReg;
+use crate::reg::DataReg;
 use crate::round::{RoundStage, T1Adder};
 use crate::slot::Slot;
 use crate::word::Word;
@@ -16,10 +17,22 @@ use rust_hdl::prelude::*;
 /// `entry` in its place. So a slot entering at cycle `c` is complete on
 /// `out` at cycle `c + stages × passes`.
 ///
-/// The only multiplexer in the ring is the one in front of stage 0; every
-/// other stage takes its predecessor's slot unconditionally. With
+/// The only multiplexer in the ring is the one that lets the new slot in;
+/// every other stage takes its predecessor's slot unconditionally. With
 /// `passes = 1` the ring is a plain pipeline, `take` is always high and
 /// the multiplexer goes.
+///
+/// **Where the new slot enters.** In a ring of one stage (stream mode) the
+/// multiplexer is in front of stage 0's round, and selects `entry` on
+/// `take` cycles. In a ring of several stages that slots go round more
+/// than once it is in front of the *last* stage's register instead: on the
+/// cycle before each `take` (`load`), that register takes `entry` in place
+/// of its round's result, which goes to a separate exit register (`out`,
+/// complete on `take` cycles as before). So stage 0 reads the last stage's
+/// register with no multiplexer between: the path from the last stage
+/// round the ring into stage 0's round, the longest wire of the ring, was
+/// the critical path of the 25F's and the 45F's rings. Such a ring needs
+/// `entry` a cycle earlier, on the `load` cycles (`load_next` says when).
 ///
 /// The driver (the core) keeps a cycle counter `g` of period
 /// `stages × passes` and gives the ring `pass_next = g' / stages` (the pass
@@ -47,11 +60,15 @@ pub struct Transform {
     /// High when stage 0 takes `entry` in the next cycle (and `out` is
     /// complete then): `take`, a cycle early.
     pub take_next: Signal<In, Bit>,
+    /// Rings of several stages and passes: high when the last stage's
+    /// register loads `entry` in the next cycle, the cycle before a `take`.
+    pub load_next: Signal<In, Bit>,
     /// High to drop every slot in flight.
     pub flush: Signal<In, Bit>,
     /// The pass of the slot stage 0 works on in the next cycle.
     pub pass_next: Signal<In, Bits<6>>,
-    /// The slot entering round 0.
+    /// The slot entering round 0: on `take` cycles, or in a ring of several
+    /// stages and passes on the cycle before each.
     pub entry: Signal<In, Slot>,
     /// Whether `entry` holds a nonce.
     pub entry_valid: Signal<In, Bit>,
@@ -67,13 +84,19 @@ pub struct Transform {
     pub out_valid: Signal<Out, Bit>,
     stages: Vec<RoundStage>,
     pass: Vec<DFF<Bits<6>>>,
-    // `take`, one copy per word of the slot (TAKE_COPIES) in a ring.
+    // The last stage's results in a ring that loads its entry there.
+    exit: DataReg<Slot>,
+    exit_valid: DFF<Bit>,
+    // `take` (or `load`), one copy per word of the slot (TAKE_COPIES) in a
+    // ring.
     take: FanoutReg,
     // `take` for each word: bit k selects word k (a..h, hkw, w0..w15),
     // bit 25 the valid flag; all ones in a pipeline.
     takes: Signal<Local, Bits<32>>,
     pipeline: Constant<Bit>,
     all_taken: Constant<Bits<32>>,
+    none: Constant<Bits<32>>,
+    looped: Constant<Bit>,
     stream: Constant<Bit>,
     _count: usize,
     _last: usize,
@@ -91,11 +114,13 @@ impl Transform {
     /// stages add `T1` as `t1` says.
     pub fn new(stages: usize, passes: usize, t1: T1Adder) -> Self {
         assert!(stages >= 1 && passes >= 1 && stages * passes <= 64);
+        let looped = Self::loads_at_last_stage(stages, passes);
         Self {
             clock: Default::default(),
             enable: Default::default(),
             pass_enable: Default::default(),
             take_next: Default::default(),
+            load_next: Default::default(),
             flush: Default::default(),
             pass_next: Default::default(),
             entry: Default::default(),
@@ -105,9 +130,17 @@ impl Transform {
             out: Default::default(),
             out_valid: Default::default(),
             stages: (0..stages)
-                .map(|j| RoundStage::with_t1(j, stages, passes, t1))
+                .map(|j| {
+                    if looped && j == stages - 1 {
+                        RoundStage::entry_stage(j, stages, passes, t1)
+                    } else {
+                        RoundStage::with_t1(j, stages, passes, t1)
+                    }
+                })
                 .collect(),
             pass: (0..stages).map(|_| Default::default()).collect(),
+            exit: Default::default(),
+            exit_valid: Default::default(),
             // A stream ring selects only the state, and is the smallest
             // core (the UP5K's): one copy, as before.
             take: FanoutReg::new(if stages > 1 && passes > 1 {
@@ -118,6 +151,8 @@ impl Transform {
             takes: Default::default(),
             pipeline: Constant::new(passes == 1),
             all_taken: Constant::new(Bits::<32>::mask()),
+            none: Constant::new(0.into()),
+            looped: Constant::new(looped),
             stream: Constant::new(stages == 1),
             _count: stages,
             _last: stages - 1,
@@ -127,6 +162,14 @@ impl Transform {
     /// Number of round stages.
     pub fn stages(&self) -> usize {
         self._count
+    }
+
+    /// Whether a ring of `stages` stages that slots go round `passes` times
+    /// loads its new slots into the last stage's register, a cycle before
+    /// each `take` (rings of several stages and passes; see the type's
+    /// documentation).
+    pub fn loads_at_last_stage(stages: usize, passes: usize) -> bool {
+        stages > 1 && passes > 1
     }
 }
 
@@ -141,18 +184,42 @@ impl Logic for Transform {
             self.stages[i].feeding.next = self.feeding.val();
             self.pass[i].clock.next = self.clock.val();
         }
-        // Stage 0: the new slot on `take` cycles, else the last stage's.
+        // Stage 0: the last stage's slot, or the new one on `take` cycles
+        // (a pipeline: always; a ring that loads at its last stage: never).
         self.take.clock.next = self.clock.val();
         self.take.d.next = self.take_next.val();
+        if self.looped.val() {
+            self.take.d.next = self.load_next.val();
+        }
         self.takes.next = self.take.q.val();
         if self.pipeline.val() {
             self.takes.next = self.all_taken.val();
+        }
+        for i in 0..self._count {
+            self.stages[i].loads.next = self.none.val();
+            self.stages[i].entry.next = self.entry.val();
+            self.stages[i].entry_valid.next = self.entry_valid.val();
+        }
+        self.exit.clock.next = self.clock.val();
+        self.exit_valid.clock.next = self.clock.val();
+        self.exit.d.next = self.exit.q.val();
+        self.exit_valid.d.next = self.exit_valid.q.val();
+        if self.looped.val() {
+            self.takes.next = self.none.val();
         }
         for i in self._last..self._count {
             self.stages[0].slot_in.next = self.stages[i].out.val();
             self.stages[0].in_valid.next = self.stages[i].out_valid.val();
             self.out.next = self.stages[i].out.val();
             self.out_valid.next = self.stages[i].out_valid.val();
+            // A ring that loads at its last stage: the new slot goes into
+            // that stage's register on `load` cycles (below, its round's
+            // results into the exit register).
+            if self.looped.val() {
+                self.stages[i].loads.next = self.take.q.val();
+                self.out.next = self.exit.q.val();
+                self.out_valid.next = self.exit_valid.q.val();
+            }
         }
         // The state and `hkw`, each word with its own copy of `take`.
         if self.takes.val().get_bit(0) {
@@ -249,6 +316,17 @@ impl Logic for Transform {
             }
             self.stages[i].pass_next.next = self.pass[i].d.val();
         }
+        // The exit register (read after the stages' inputs are set: in the
+        // Verilog this is one `always @(*)` block, read in order).
+        if self.looped.val() & self.enable.val() {
+            for i in self._last..self._count {
+                self.exit.d.next = self.stages[i].result.val();
+                self.exit_valid.d.next = self.stages[i].in_valid.val();
+            }
+        }
+        if self.flush.val() {
+            self.exit_valid.d.next = false;
+        }
         // Delay lines: stage i's `w1` line is written with what stage i - 7
         // sees (`round::LINE_STAGE`), its `w9` line with the `w15` register
         // of stage i - 6 (`round::LINE9_STAGE`); the stages before have
@@ -317,7 +395,9 @@ mod tests {
     /// one stage streams each block in during the 16 cycles before its slot
     /// enters (the last rounds of the slot before it): two slots back to
     /// back check that streaming the second does not disturb the first.
-    /// Each shape runs with one way of adding `T1`, the three in turn.
+    /// A ring of several stages and passes loads each block a cycle before
+    /// its `take`. Each shape runs with one way of adding `T1`, the three in
+    /// turn.
     #[test]
     fn transform_matches_sha2_compress() {
         let mut rng = rand::thread_rng();
@@ -338,18 +418,21 @@ mod tests {
             t.connect_all();
             let period = stages * passes;
             let stream = stages == 1;
+            let early = usize::from(Transform::loads_at_last_stage(stages, passes));
             let slots = if stream { 2 } else { stages };
             let work: Vec<([u32; 8], [u32; 16])> =
                 (0..slots).map(|_| (rng.gen(), rng.gen())).collect();
             // Slot `k` enters at cycle `k` (a burst), or `k·period` when
             // streaming, after a lead-in of 16 cycles that streams slot 0.
-            let lead = if stream { 16 } else { 0 };
+            // (A ring that loads early: one cycle, the first load.)
+            let lead = if stream { 16 } else { early };
             let enters = |g: usize| if stream { g * period } else { g };
             let cycle = |t: &mut Transform| tick(t, |b| &mut b.clock);
             // The K ROMs and `take` are read a cycle ahead: one idle cycle
             // first.
             t.pass_next.next = 0.into();
             t.take_next.next = ((period - lead) % period) / stages == 0;
+            t.load_next.next = ((period - lead + 1) % period) / stages == 0;
             cycle(&mut t);
             t.enable.next = true;
             t.pass_enable.next = true;
@@ -362,8 +445,9 @@ mod tests {
                 let pass = (g % period) / stages;
                 let next = ((g + 1) % period) / stages;
                 t.take_next.next = next == 0;
+                t.load_next.next = ((g + 2) % period) / stages == 0;
                 t.pass_next.next = (next as u64).into();
-                let new = (0..slots).find(|&k| enters(k) + period == g);
+                let new = (0..slots).find(|&k| enters(k) + period == g + early);
                 t.entry_valid.next = new.is_some();
                 if let Some(k) = new {
                     t.entry.next = entry(work[k].0, work[k].1);

@@ -91,4 +91,13 @@ fn round_stages() {
         "round_stream",
         to_verilog(&mut RoundStage::new(0, 1, 64), "round")
     );
+    // Stage 7 of a ring of 8, the ring's entry stage: its register takes
+    // the new slot, word by word, where `loads` says.
+    insta::assert_snapshot!(
+        "round_ring_entry",
+        to_verilog(
+            &mut RoundStage::entry_stage(7, 8, 8, T1Adder::Plain),
+            "round"
+        )
+    );
 }
