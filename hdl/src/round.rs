@@ -153,6 +153,8 @@ pub struct RoundStage {
     schedule: ScheduleStep,
     // `g + K[t+1]`, the first sum of the next `hkw`.
     gk: Signal<Local, Word>,
+    // The next `w9`.
+    w9_new: Signal<Local, Word>,
     // The ring's entry stage only: `a'`, `e'` and `hkw`, or the entry's.
     load_a: Vec<LoadAdd>,
     load_e: Vec<LoadAdd>,
@@ -296,6 +298,7 @@ impl RoundStage {
             t2: Default::default(),
             schedule: Default::default(),
             gk: Default::default(),
+            w9_new: Default::default(),
             load_a: (0..usize::from(entry))
                 .map(|_| Default::default())
                 .collect(),
@@ -403,10 +406,15 @@ impl Logic for RoundStage {
         self.result.next.w6 = self.slot_in.val().w7;
         self.result.next.w7 = self.slot_in.val().w8;
         self.result.next.w8 = self.slot_in.val().w9;
-        self.result.next.w9 = self.slot_in.val().w10;
+        // (Through a local signal: `result` is read by the ring's own
+        // combinational block, and in the Verilog an output written twice
+        // per evaluation would wake that block up every time, and it this
+        // one, in an endless zero-time loop in Icarus.)
+        self.w9_new.next = self.slot_in.val().w10;
         for i in 0..self._line9s {
-            self.result.next.w9 = self.line9[i].q.val();
+            self.w9_new.next = self.line9[i].q.val();
         }
+        self.result.next.w9 = self.w9_new.val();
         self.result.next.w10 = self.slot_in.val().w11;
         self.result.next.w11 = self.slot_in.val().w12;
         self.result.next.w12 = self.slot_in.val().w13;

@@ -93,6 +93,9 @@ pub struct Transform {
     // `take` for each word: bit k selects word k (a..h, hkw, w0..w15),
     // bit 25 the valid flag; all ones in a pipeline.
     takes: Signal<Local, Bits<32>>,
+    // The last stage's `loads`: `take`'s copies in a ring that loads
+    // there, else none.
+    last_loads: Signal<Local, Bits<32>>,
     pipeline: Constant<Bit>,
     all_taken: Constant<Bits<32>>,
     none: Constant<Bits<32>>,
@@ -149,6 +152,7 @@ impl Transform {
                 1
             }),
             takes: Default::default(),
+            last_loads: Default::default(),
             pipeline: Constant::new(passes == 1),
             all_taken: Constant::new(Bits::<32>::mask()),
             none: Constant::new(0.into()),
@@ -196,7 +200,6 @@ impl Logic for Transform {
             self.takes.next = self.all_taken.val();
         }
         for i in 0..self._count {
-            self.stages[i].loads.next = self.none.val();
             self.stages[i].entry.next = self.entry.val();
             self.stages[i].entry_valid.next = self.entry_valid.val();
         }
@@ -207,18 +210,31 @@ impl Logic for Transform {
         if self.looped.val() {
             self.takes.next = self.none.val();
         }
+        // Each stage's `loads` written once (see `RoundStage`'s `result`).
+        self.last_loads.next = self.none.val();
+        if self.looped.val() {
+            self.last_loads.next = self.take.q.val();
+        }
+        for i in 0..self._last {
+            self.stages[i].loads.next = self.none.val();
+        }
         for i in self._last..self._count {
             self.stages[0].slot_in.next = self.stages[i].out.val();
             self.stages[0].in_valid.next = self.stages[i].out_valid.val();
-            self.out.next = self.stages[i].out.val();
-            self.out_valid.next = self.stages[i].out_valid.val();
             // A ring that loads at its last stage: the new slot goes into
             // that stage's register on `load` cycles (below, its round's
-            // results into the exit register).
+            // results into the exit register, which is then the output).
+            // Outputs are written once per evaluation (an `if` with an
+            // `else`): in the Verilog, one written twice wakes up the
+            // core's block, which writes `entry` twice and wakes up this
+            // one, an endless zero-time loop in Icarus.
+            self.stages[i].loads.next = self.last_loads.val();
             if self.looped.val() {
-                self.stages[i].loads.next = self.take.q.val();
                 self.out.next = self.exit.q.val();
                 self.out_valid.next = self.exit_valid.q.val();
+            } else {
+                self.out.next = self.stages[i].out.val();
+                self.out_valid.next = self.stages[i].out_valid.val();
             }
         }
         // The state and `hkw`, each word with its own copy of `take`.
